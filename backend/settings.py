@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "api.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -96,6 +97,8 @@ DATABASES = {
     )
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+if env_str("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 if env_bool("DATABASE_POOL", LANTERN_ENV != "test"):
     # psycopg's pool: ASGI requests run sync views in threads, so persistent per-thread connections
     # (CONN_MAX_AGE) do not help; a pool does.
@@ -257,7 +260,6 @@ X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = [
     "gis.W001",  # Debian 12's GDAL 3.6 is older than Django 6 would like; GeoDjango works with it.
     "django_ratelimit.W001",  # Django's own RedisCache increments atomically.
-    "django_ratelimit.E003",
 ]
 
 LOGGING = {

@@ -1,0 +1,206 @@
+"""Writes: registering devices, submitting and withdrawing reports, applying retention.
+
+Every function is ``<entity>_<verb>(*, …)``. Side effects that leave the database (push, websocket,
+referral delivery) are deferred as jobs in the same transaction, never done inline.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.gis.geos import Point
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alerts.credentials import credential_digest, credential_new
+from alerts.emergency import danger_now
+from alerts.errors import NoServiceArea, OutsideServiceArea, ReportNotWithdrawable
+from alerts.models import Category, Device, Report, ReportPhoto
+from alerts.photos import SanitizedPhoto
+from alerts.selectors import district_containing, service_area_active, service_area_containing
+from privacy.cells import point_coarsen
+
+logger = logging.getLogger(__name__)
+
+DEVICE_TOKEN_PREFIX = "ltd"
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Who the citizen allows to receive the report. Nothing is shared without a yes."""
+
+    share_with_police: bool = False
+    victim_support: bool = False
+    public_alert: bool = False
+
+
+# --- devices -----------------------------------------------------------------------------------
+
+
+def device_register(
+    *, platform: str, locale: str = "en", time_zone: str = "UTC", push_token: str = ""
+) -> tuple[Device, str]:
+    """A new device and its bearer token. The token is returned once and stored only as a digest."""
+    token = credential_new(DEVICE_TOKEN_PREFIX)
+    device = Device.objects.create(
+        token_hash=credential_digest(token), platform=platform, locale=locale, time_zone=time_zone,
+        push_token=push_token, last_seen_at=timezone.now(),
+    )
+    return device, token
+
+
+def device_update(
+    *, device: Device, locale: str | None = None, time_zone: str | None = None, push_token: str | None = None
+) -> Device:
+    fields = []
+    if locale is not None:
+        device.locale, fields = locale, [*fields, "locale"]
+    if time_zone is not None:
+        device.time_zone, fields = time_zone, [*fields, "time_zone"]
+    if push_token is not None:
+        # A new token re-enables push that FCM had switched off for a stale token.
+        device.push_token, device.push_enabled = push_token, bool(push_token)
+        fields += ["push_token", "push_enabled"]
+    if fields:
+        device.save(update_fields=fields)
+    return device
+
+
+@transaction.atomic
+def device_delete(*, device: Device) -> int:
+    """Forget the device. Its reports stay, anonymised (no link to any device); answers their count."""
+    anonymised = Report.objects.filter(device=device).update(device=None, updated_at=timezone.now())
+    device.delete()
+    return anonymised
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+def report_submit(
+    *,
+    device: Device | None,
+    kind: str,
+    category: Category,
+    description: str,
+    location: Point,
+    accuracy_m: int | None,
+    occurred_at: datetime,
+    consent: Consent,
+    perception: int | None = None,
+    factors: list[str] | None = None,
+    photos: list[SanitizedPhoto] | None = None,
+    language: str | None = None,
+    source: str = Report.Source.APP,
+) -> Report:
+    """Store a citizen's report, with its photos, in one transaction.
+
+    Raises ``OutsideServiceArea`` for a point Lantern does not serve. The report's status stays
+    ``received`` until moderation decides.
+    """
+    service_area = service_area_containing(location)
+    if service_area is None:
+        if service_area_active() is None:
+            raise NoServiceArea(_("No service area is configured yet; reports cannot be placed."))
+        raise OutsideServiceArea(
+            _("This place is outside the area Lantern serves. Check the location, or contact local services."),
+            field="location",
+        )
+    now = timezone.now()
+    stored_files: list[str] = []
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                device=device,
+                source=source,
+                kind=kind,
+                category=category,
+                description=description,
+                language=language or (device.language if device else "en"),
+                location=location,
+                accuracy_m=accuracy_m,
+                district=district_containing(service_area=service_area, point=location),
+                occurred_at=occurred_at,
+                consent_police=consent.share_with_police,
+                consent_victim_support=consent.victim_support,
+                consent_public_alert=consent.public_alert,
+                perception=perception,
+                factors=sorted(set(factors or [])),
+                emergency=danger_now(
+                    signals_danger=category.signals_danger, text=description, occurred_at=occurred_at, now=now
+                ),
+            )
+            for photo in photos or []:
+                record = ReportPhoto(
+                    report=report, content_type=photo.content_type, width=photo.width, height=photo.height,
+                    size_bytes=len(photo.content), sha256=photo.sha256,
+                )
+                record.file.save(f"photo{photo.extension}", ContentFile(photo.content), save=False)
+                stored_files.append(record.file.name)
+                record.save()
+    except BaseException:
+        # The rows are gone with the rollback; the files must go too, or they would outlive the report.
+        for name in stored_files:
+            ReportPhoto.file.field.storage.delete(name)
+        raise
+    return report
+
+
+def _report_erase(report: Report, *, now: datetime) -> None:
+    """Erase what could identify the reporter: free text, photos and the exact point."""
+    lng, lat = point_coarsen(report.location.x, report.location.y)
+    report.location = Point(lng, lat, srid=4326)
+    report.location_precision = Report.Precision.COARSE
+    report.accuracy_m = None
+    report.description = ""
+    report.erased_at = now
+    for photo in report.photos.all():
+        photo.file.delete(save=False)
+        photo.delete()
+
+
+@transaction.atomic
+def report_withdraw(*, report: Report) -> Report:
+    """The citizen takes the report back: kept for the audit trail, its text and exact point erased."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.status == Report.Status.WITHDRAWN:
+        raise ReportNotWithdrawable(_("This report was already withdrawn."))
+    now = timezone.now()
+    _report_erase(report, now=now)
+    report.status = Report.Status.WITHDRAWN
+    report.withdrawn_at = now
+    report.save()
+    return report
+
+
+# Reports still waiting for a moderator are not closed: the evidence must stay until someone decides.
+_OPEN_STATUSES = (Report.Status.PENDING_REVIEW,)
+
+
+def report_retention_apply(*, days: int, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Coarsen the location and erase the free text of closed reports older than ``days``.
+
+    Works in batches, each its own transaction, so a large backlog never holds long locks.
+    Answers how many reports were erased.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=days)
+    erased = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Report.objects.select_for_update(skip_locked=True)
+                .filter(created_at__lt=cutoff, erased_at__isnull=True)
+                .exclude(status__in=_OPEN_STATUSES)
+                .order_by("created_at")[:batch_size]
+            )
+            for report in batch:
+                _report_erase(report, now=now)
+                report.save()
+        erased += len(batch)
+        if len(batch) < batch_size:
+            return erased

@@ -1,0 +1,98 @@
+"""The three kinds of callers: citizen devices, staff accounts and authorities.
+
+Each scheme answers ``None`` when the header is not its own, so the next one may try, and fails loudly
+when the header is its own but the credential is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from alerts.credentials import credential_digest
+from alerts.models import Device
+from api.models import ApiKey, StaffToken
+
+# Recording "last seen" on every request would turn each read into a write; once a minute is plenty.
+_TOUCH_INTERVAL_SECONDS = 60
+
+
+def _credential(request: Request, scheme: str) -> str | None:
+    header = authentication.get_authorization_header(request)
+    if not header:
+        return None
+    try:
+        text = header.decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise exceptions.AuthenticationFailed(_("The Authorization header is not ASCII.")) from exc
+    parts = text.split()
+    if not parts or parts[0].lower() != scheme.lower():
+        return None
+    if len(parts) != 2 or len(parts[1]) > 200:
+        raise exceptions.AuthenticationFailed(_("Malformed Authorization header."))
+    return parts[1]
+
+
+class DeviceTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <device token>`` from ``POST /api/v1/devices/``."""
+
+    scheme = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Device, str] | None:
+        token = _credential(request, self.scheme)
+        if token is None:
+            return None
+        device = Device.objects.filter(token_hash=credential_digest(token)).first()
+        if device is None:
+            raise exceptions.AuthenticationFailed(_("Unknown or deleted device token."))
+        now = timezone.now()
+        if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > _TOUCH_INTERVAL_SECONDS:
+            Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+        return device, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="lantern"'
+
+
+class StaffTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Token <token>`` from ``manage.py create_account``."""
+
+    scheme = "Token"
+
+    def authenticate(self, request: Request) -> tuple[Any, StaffToken] | None:
+        token = _credential(request, self.scheme)
+        if token is None:
+            return None
+        record = (
+            StaffToken.objects.select_related("user")
+            .filter(key_hash=credential_digest(token), revoked_at__isnull=True)
+            .first()
+        )
+        if record is None or not record.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked staff token."))
+        now = timezone.now()
+        if record.last_used_at is None or (now - record.last_used_at).total_seconds() > _TOUCH_INTERVAL_SECONDS:
+            StaffToken.objects.filter(pk=record.pk).update(last_used_at=now)
+        return record.user, record
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Api-Key <key>`` from ``manage.py create_api_key``."""
+
+    scheme = "Api-Key"
+
+    def authenticate(self, request: Request) -> tuple[ApiKey, ApiKey] | None:
+        key = _credential(request, self.scheme)
+        if key is None:
+            return None
+        api_key = ApiKey.objects.filter(key_hash=credential_digest(key), revoked_at__isnull=True).first()
+        if api_key is None:
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked API key."))
+        now = timezone.now()
+        if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > _TOUCH_INTERVAL_SECONDS:
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        return api_key, api_key

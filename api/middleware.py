@@ -1,0 +1,39 @@
+"""Refuse oversized bodies before anything reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+from api.problems import PROBLEM_CONTENT_TYPE, problem_body
+
+
+class RequestSizeLimitMiddleware:
+    """413 for API bodies larger than their kind allows: multipart carries photos, JSON does not.
+
+    DRF parses JSON from the stream, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE alone would not stop a
+    large JSON body; the declared Content-Length is checked here instead.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(("/api/", "/open311/")):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+            limit = settings.MULTIPART_MAX_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if length > limit:
+                body = problem_body(
+                    status_code=413, slug="payload-too-large", instance=request.path,
+                    detail=_("The request body is %(size)d bytes; this endpoint accepts at most %(limit)d.")
+                    % {"size": length, "limit": limit},
+                )
+                return JsonResponse(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
+        return self.get_response(request)

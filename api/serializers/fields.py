@@ -1,0 +1,71 @@
+"""Input fields with strict, explainable validation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+POINT_SCHEMA = {
+    "type": "object",
+    "required": ["type", "coordinates"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": {
+            "type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"},
+            "description": "[longitude, latitude] in WGS 84",
+        },
+    },
+    "example": {"type": "Point", "coordinates": [3.7250, 51.0543]},
+}
+
+
+@extend_schema_field(POINT_SCHEMA)
+class GeoJSONPointField(serializers.Field):
+    """A GeoJSON Point ``{"type": "Point", "coordinates": [lng, lat]}`` in WGS 84."""
+
+    default_error_messages = {
+        "invalid": _('Send a GeoJSON Point: {{"type": "Point", "coordinates": [longitude, latitude]}}.'),
+        "not_finite": _("Coordinates must be finite numbers."),
+        "longitude": _("Longitude must be between -180 and 180."),
+        "latitude": _("Latitude must be between -90 and 90."),
+    }
+
+    def to_internal_value(self, data: Any) -> Point:
+        if not isinstance(data, dict) or data.get("type") != "Point" or set(data) - {"type", "coordinates", "crs"}:
+            self.fail("invalid")
+        coordinates = data.get("coordinates")
+        if not isinstance(coordinates, list) or len(coordinates) not in (2, 3):
+            self.fail("invalid")
+        # bool is an int in Python; true/false are not coordinates.
+        if not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coordinates):
+            self.fail("invalid")
+        lng, lat = float(coordinates[0]), float(coordinates[1])
+        if not (math.isfinite(lng) and math.isfinite(lat)):
+            self.fail("not_finite")
+        if not -180 <= lng <= 180:
+            self.fail("longitude")
+        if not -90 <= lat <= 90:
+            self.fail("latitude")
+        return Point(lng, lat, srid=4326)
+
+    def to_representation(self, value: Point) -> dict[str, Any]:
+        return {"type": "Point", "coordinates": [round(value.x, 7), round(value.y, 7)]}
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PlainTextField(serializers.CharField):
+    """Plain text: control characters other than newlines and tabs are refused, not silently dropped."""
+
+    default_error_messages = {"control": _("Text may not contain control characters.")}
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if any((ord(ch) < 32 and ch not in "\n\t\r") or 0x7F <= ord(ch) < 0xA0 for ch in value):
+            self.fail("control")
+        return value.replace("\r\n", "\n")

@@ -1,0 +1,1 @@
+"""Pure geo-privacy and differential-privacy primitives: no Django, no models, no ``random``."""
