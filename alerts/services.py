@@ -26,7 +26,7 @@ from privacy.cells import point_coarsen
 
 logger = logging.getLogger(__name__)
 
-DEVICE_TOKEN_PREFIX = "ltd"
+DEVICE_TOKEN_PREFIX = "ltd"  # noqa: S105 - a label, not a secret
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def report_submit(
                     report=report, content_type=photo.content_type, width=photo.width, height=photo.height,
                     size_bytes=len(photo.content), sha256=photo.sha256,
                 )
-                record.file.save(f"photo{photo.extension}", ContentFile(photo.content), save=False)
+                record.file.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
                 stored_files.append(record.file.name)
                 record.save()
     except BaseException:

@@ -33,7 +33,7 @@ def user_has_role(user: Any, *roles: str) -> bool:
     return user.groups.filter(name__in=roles).exists()
 
 
-def HasRole(*roles: str) -> type[BasePermission]:  # noqa: N802 - reads like a class in permission_classes
+def HasRole(*roles: str) -> type[BasePermission]:
     """``permission_classes = [HasRole("moderator")]``: staff with one of the roles, or an admin."""
 
     class _HasRole(BasePermission):

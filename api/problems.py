@@ -180,7 +180,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         errors = field_errors(exc.detail)
         detail = _("The request has invalid fields.") if errors else _("Invalid request.")
         if len(errors) == 1:
-            detail = errors[0]["detail"] if errors[0]["field"] is None else f"{errors[0]['field']}: {errors[0]['detail']}"
+            only = errors[0]
+            detail = only["detail"] if only["field"] is None else f"{only['field']}: {only['detail']}"
     else:
         detail = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else _("Invalid request.")
     return problem_response(

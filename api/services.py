@@ -11,7 +11,7 @@ from alerts.credentials import credential_digest, credential_new
 from api.models import ApiKey, StaffToken
 from referrals.models import Jurisdiction
 
-STAFF_TOKEN_PREFIX = "lts"
+STAFF_TOKEN_PREFIX = "lts"  # noqa: S105 - a label, not a secret
 API_KEY_PREFIX = "lta"
 
 

@@ -261,3 +261,14 @@ def test_errors_are_localised_by_accept_language(citizen):
     assert english.json()["type"] == german.json()["type"]
     assert english.json()["detail"] != german.json()["detail"]
     assert german["Content-Language"] == "de"
+
+
+def test_a_report_is_accepted_while_redis_is_down(citizen):
+    from django.test import override_settings
+
+    unreachable = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                               "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(CACHES=unreachable):
+        response = citizen.client.post("/api/v1/reports/", factories.report_payload(), format="json")
+    assert response.status_code == 201
+    assert Report.objects.filter(pk=response.json()["id"]).exists()
