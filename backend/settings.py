@@ -229,14 +229,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "device": {"type": "http", "scheme": "bearer", "description": "Device token from POST /devices/"},
-            "staff": {"type": "apiKey", "in": "header", "name": "Authorization",
-                      "description": "`Token <token>` from manage.py create_account"},
-            "authority": {"type": "apiKey", "in": "header", "name": "Authorization",
-                          "description": "`Api-Key <key>` from manage.py create_api_key"},
-        }
+    "ENUM_NAME_OVERRIDES": {
+        "ReportKindEnum": "alerts.models.Report.Kind",
+        "ReportStatusEnum": "alerts.models.Report.Status",
+        "CategoryGroupEnum": "alerts.models.Category.Group",
     },
 }
 

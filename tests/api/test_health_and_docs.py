@@ -66,3 +66,10 @@ def test_wrong_methods_answer_problem_json(anonymous, db):
     response = anonymous.put("/api/v1/categories/", {}, format="json")
     assert response.status_code == 405
     assert response.json()["type"] == "urn:lantern:problem:method-not-allowed"
+
+
+def test_the_schema_generates_without_warnings_and_validates(db, tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert (tmp_path / "schema.yml").stat().st_size > 1000
