@@ -1,7 +1,8 @@
 # Two commands on a fresh machine: `make run` and `make test`. See README.md.
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export HOST PORT
+LANTERN_ENV ?= development
+export HOST PORT LANTERN_ENV
 
 .PHONY: setup run test lint bench
 

@@ -42,7 +42,7 @@ def staff_account_create(
 def staff_token_issue(*, user: AbstractBaseUser, token: str | None = None) -> str:
     token = token or credential_new(STAFF_TOKEN_PREFIX)
     StaffToken.objects.update_or_create(
-        key_hash=credential_digest(token), defaults={"user": user, "prefix": token[:10]}
+        key_hash=credential_digest(token), defaults={"user": user, "prefix": token[:10], "revoked_at": None}
     )
     return token
 
