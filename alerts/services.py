@@ -10,16 +10,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import MultiPolygon, Point
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from alerts.credentials import credential_digest, credential_new
 from alerts.emergency import danger_now
 from alerts.errors import NoServiceArea, OutsideServiceArea, ReportNotWithdrawable
-from alerts.models import Category, Device, Report, ReportPhoto
+from alerts.models import Category, Device, District, Report, ReportPhoto, ServiceArea
 from alerts.photos import SanitizedPhoto
 from alerts.selectors import district_containing, service_area_active, service_area_containing
 from privacy.cells import point_coarsen
@@ -204,3 +205,35 @@ def report_retention_apply(*, days: int, now: datetime | None = None, batch_size
         erased += len(batch)
         if len(batch) < batch_size:
             return erased
+
+
+# --- places ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def service_area_activate(
+    *, name: str, boundary: MultiPolygon, districts: list[tuple[str, MultiPolygon]] | None = None
+) -> ServiceArea:
+    """Make ``boundary`` the area Lantern serves (replacing the active one) with its districts.
+
+    The centre is the centroid when it falls inside the area, otherwise a point on its surface, so
+    that apps never frame their map on a point Lantern does not serve.
+    """
+    if not boundary.valid:
+        raise ValueError(f"the service area boundary is not a valid geometry: {boundary.valid_reason}")
+    ServiceArea.objects.filter(is_active=True).exclude(name=name).update(is_active=False)
+    center = boundary.centroid if boundary.contains(boundary.centroid) else boundary.point_on_surface
+    area, _ = ServiceArea.objects.update_or_create(
+        name=name, defaults={"boundary": boundary, "center": center, "is_active": True}
+    )
+    if districts is not None:
+        area.districts.all().delete()
+        used: set[str] = set()
+        for district_name, district_boundary in districts:
+            slug = base = slugify(district_name) or "district"
+            counter = 2
+            while slug in used:
+                slug, counter = f"{base}-{counter}", counter + 1
+            used.add(slug)
+            District.objects.create(service_area=area, name=district_name, slug=slug, boundary=district_boundary)
+    return area

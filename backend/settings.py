@@ -151,7 +151,6 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
-LANTERN_TIME_ZONE = env_str("LANTERN_TIME_ZONE", "Europe/Brussels") or "Europe/Brussels"
 
 # --- files -------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

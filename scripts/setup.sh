@@ -102,4 +102,8 @@ fi
 # --- schema ------------------------------------------------------------------------------------
 say "applying migrations"
 .venv/bin/python manage.py migrate --noinput -v 0
+if [ -n "${SERVICE_AREA_FILE:-}" ]; then
+  say "loading the service area from $SERVICE_AREA_FILE"
+  .venv/bin/python manage.py service_area_load
+fi
 say "ready"
