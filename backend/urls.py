@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("api.urls")),
 ]
+if settings.BENCHMARK_ENDPOINTS:
+    urlpatterns.append(path("", include("benchmarks.urls")))
 
 handler404 = problems.not_found_view
 handler500 = problems.server_error_view

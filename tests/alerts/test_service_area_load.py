@@ -16,7 +16,8 @@ def _square(west: float, south: float, size: float) -> dict:
 
 def test_it_loads_an_area_and_its_districts_from_geojson(db, tmp_path):
     document = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"role": "service_area", "name": "Lyon"}, "geometry": _square(4.8, 45.7, 0.1)},
+        {"type": "Feature", "properties": {"role": "service_area", "name": "Lyon"},
+         "geometry": _square(4.8, 45.7, 0.1)},
         {"type": "Feature", "properties": {"role": "district", "name": "Presqu'île"},
          "geometry": _square(4.8, 45.7, 0.05)},
         {"type": "Feature", "properties": {"role": "district", "name": "Croix-Rousse"},
