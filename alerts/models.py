@@ -140,6 +140,8 @@ class Report(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
     description = models.TextField(blank=True, default="")
+    # What others may ever read: set by moderation (redacted), empty until a report is published.
+    public_description = models.TextField(blank=True, default="")
     language = models.CharField(max_length=8, default="en")
     location = models.PointField(srid=4326)
     accuracy_m = models.PositiveIntegerField(null=True, blank=True)

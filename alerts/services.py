@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.gis.geos import MultiPolygon, Point
 from django.core.files.base import ContentFile
@@ -22,7 +23,15 @@ from alerts.emergency import danger_now
 from alerts.errors import NoServiceArea, OutsideServiceArea, ReportNotWithdrawable
 from alerts.models import Category, Device, District, Report, ReportPhoto, ServiceArea
 from alerts.photos import SanitizedPhoto
-from alerts.selectors import district_containing, service_area_active, service_area_containing
+from alerts.selectors import (
+    district_containing,
+    nearby_activity,
+    reporter_history,
+    service_area_active,
+    service_area_containing,
+)
+from moderation import services as moderation
+from moderation.engine import Draft, Screening, screen
 from privacy.cells import point_coarsen
 
 logger = logging.getLogger(__name__)
@@ -98,10 +107,10 @@ def report_submit(
     language: str | None = None,
     source: str = Report.Source.APP,
 ) -> Report:
-    """Store a citizen's report, with its photos, in one transaction.
+    """Screen and store a citizen's report, with its photos and its moderation case, in one transaction.
 
-    Raises ``OutsideServiceArea`` for a point Lantern does not serve. The report's status stays
-    ``received`` until moderation decides.
+    Raises ``OutsideServiceArea`` for a point Lantern does not serve. The rules engine's verdict sets
+    the status: ``published`` (with redacted text when needed), ``pending_review`` or ``rejected``.
     """
     service_area = service_area_containing(location)
     if service_area is None:
@@ -112,6 +121,11 @@ def report_submit(
             field="location",
         )
     now = timezone.now()
+    screening = screen(
+        Draft(text=description, category=category.code, locale=device.locale if device else language),
+        history=reporter_history(device=device, now=now),
+        nearby=nearby_activity(point=location, now=now),
+    )
     stored_files: list[str] = []
     try:
         with transaction.atomic():
@@ -121,7 +135,9 @@ def report_submit(
                 kind=kind,
                 category=category,
                 description=description,
-                language=language or (device.language if device else "en"),
+                public_description=_public_text(screening, description),
+                status=_STATUS_OF_VERDICT[screening.verdict],
+                language=screening.language,
                 location=location,
                 accuracy_m=accuracy_m,
                 district=district_containing(service_area=service_area, point=location),
@@ -143,12 +159,29 @@ def report_submit(
                 record.file.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
                 stored_files.append(record.file.name)
                 record.save()
+            moderation.case_open(report=report, screening=screening)
     except BaseException:
         # The rows are gone with the rollback; the files must go too, or they would outlive the report.
         for name in stored_files:
             ReportPhoto.file.field.storage.delete(name)
         raise
     return report
+
+
+_STATUS_OF_VERDICT = {
+    "allow": Report.Status.PUBLISHED,
+    "redact": Report.Status.PUBLISHED,
+    "hold": Report.Status.PENDING_REVIEW,
+    "reject": Report.Status.REJECTED,
+}
+
+
+def _public_text(screening: Screening, description: str) -> str:
+    if screening.verdict == "allow":
+        return description
+    if screening.verdict == "redact":
+        return screening.redacted_text
+    return ""
 
 
 def _report_erase(report: Report, *, now: datetime) -> None:
@@ -158,6 +191,7 @@ def _report_erase(report: Report, *, now: datetime) -> None:
     report.location_precision = Report.Precision.COARSE
     report.accuracy_m = None
     report.description = ""
+    report.public_description = ""
     report.erased_at = now
     for photo in report.photos.all():
         photo.file.delete(save=False)
@@ -172,9 +206,36 @@ def report_withdraw(*, report: Report) -> Report:
         raise ReportNotWithdrawable(_("This report was already withdrawn."))
     now = timezone.now()
     _report_erase(report, now=now)
+    moderation.case_withdraw(report_id=report.pk)
     report.status = Report.Status.WITHDRAWN
     report.withdrawn_at = now
     report.save()
+    return report
+
+
+@transaction.atomic
+def report_decide(*, report_id: Any, moderator: Any, decision: str, reason_code: str, note: str = "") -> Report:
+    """A moderator's decision on a held (or appealed, or escalated) report, applied to the report."""
+    case = moderation.case_decide(
+        report_id=report_id, moderator=moderator, outcome=decision, reason_code=reason_code, note=note
+    )
+    report = case.report
+    if decision == "approve":
+        report.status, report.public_description = Report.Status.PUBLISHED, report.description
+    elif decision == "approve_redacted":
+        report.status, report.public_description = Report.Status.PUBLISHED, case.redacted_text
+    elif decision == "reject":
+        report.status, report.public_description = Report.Status.REJECTED, ""
+    report.save(update_fields=["status", "public_description", "updated_at"])
+    return report
+
+
+@transaction.atomic
+def report_appeal(*, report: Report, note: str) -> Report:
+    """The reporter contests a rejection (once); a different moderator decides."""
+    moderation.case_appeal(report_id=report.pk, note=note)
+    report.status = Report.Status.PENDING_REVIEW
+    report.save(update_fields=["status", "updated_at"])
     return report
 
 
@@ -237,3 +298,16 @@ def service_area_activate(
             used.add(slug)
             District.objects.create(service_area=area, name=district_name, slug=slug, boundary=district_boundary)
     return area
+
+
+def report_preview(
+    *, device: Device | None, description: str, category_code: str = "", locale: str | None = None,
+    location: Point | None = None,
+) -> Screening:
+    """Run the same rules as intake on a draft, storing nothing, so the app can nudge before sending."""
+    now = timezone.now()
+    return screen(
+        Draft(text=description, category=category_code, locale=locale or (device.locale if device else None)),
+        history=reporter_history(device=device, now=now),
+        nearby=nearby_activity(point=location, now=now) if location is not None else None,
+    )

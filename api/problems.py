@@ -131,7 +131,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     request = context.get("request")
     headers: dict[str, str] = {}
 
-    if isinstance(exc, LanternError):
+    if isinstance(exc, LanternError) or hasattr(exc, "problem_type"):
+        # Domain refusals of every part share this shape (alerts.errors, moderation.errors, …).
         set_rollback()
         errors = [{"field": exc.field, "detail": str(exc.detail), "code": exc.problem_type}] if exc.field else None
         return problem_response(

@@ -1,7 +1,11 @@
-"""Websocket routes. Each part adds its consumers here as they are built (see ARCHITECTURE.md)."""
+"""Websocket routes. Consumers are thin: they authenticate in connect and relay events."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-websocket_urlpatterns: list[URLPattern] = []
+from moderation.consumers import ModerationQueueConsumer
+
+websocket_urlpatterns = [
+    path("ws/moderation/", ModerationQueueConsumer.as_asgi()),
+]

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "channels",
     "procrastinate.contrib.django",
     "backend",
+    "moderation",
     "referrals",
     "alerts",
     "api",
@@ -190,6 +191,7 @@ RATE_LIMITS = {
     "device_register_ip": env_str("RATE_DEVICE_REGISTER_PER_IP", "20/h"),
     "report_submit_device": env_str("RATE_REPORT_PER_DEVICE", "30/h"),
     "report_submit_ip": env_str("RATE_REPORT_PER_IP", "300/h"),
+    "report_preview_device": env_str("RATE_PREVIEW_PER_DEVICE", "240/h"),
 }
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_USE_CACHE = "default"
@@ -232,6 +234,8 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "alerts.models.Report.Kind",
         "ReportStatusEnum": "alerts.models.Report.Status",
         "CategoryGroupEnum": "alerts.models.Category.Group",
+        "DecisionOutcomeEnum": "moderation.models.Decision.Outcome",
+        "RuleActionEnum": "moderation.models.RuleHit.Action",
     },
 }
 

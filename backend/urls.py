@@ -5,9 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api import problems
+from moderation.console import console_page
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("moderation/console/", console_page, name="moderation-console"),
     path("", include("api.urls")),
 ]
 if settings.BENCHMARK_ENDPOINTS:

@@ -78,3 +78,30 @@ def report_create(
         occurred_at=occurred_at or timezone.now() - timedelta(hours=1), consent=Consent(share_with_police=True),
         perception=perception, factors=[],
     )
+
+
+def report_held(*, device: Device | None, code: str = "pii.person_name", description: str = "It was Jan Peeters.",
+                verdict: str = "hold") -> Report:
+    """A report the rules engine held, rejected or allowed, whatever today's rules would say of its text."""
+    from moderation import services as moderation
+    from moderation.engine import RuleHit, Screening
+
+    report = report_create(device=device, description=description)
+    hits = () if verdict == "allow" else (
+        RuleHit(code=code, action="hold" if verdict == "hold" else "reject", spans=((7, 18),),
+                explanation="Remove the name."),
+    )
+    screening = Screening(
+        language="en", verdict=verdict, hits=hits,
+        redacted_text=description if verdict == "allow" else description[:7] + "[name removed]" + description[18:],
+    )
+    report.case.delete()
+    status = {"allow": Report.Status.PUBLISHED, "hold": Report.Status.PENDING_REVIEW}.get(
+        verdict, Report.Status.REJECTED
+    )
+    Report.objects.filter(pk=report.pk).update(
+        status=status, public_description=description if verdict == "allow" else ""
+    )
+    report.refresh_from_db()
+    moderation.case_open(report=report, screening=screening)
+    return report

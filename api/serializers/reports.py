@@ -16,6 +16,7 @@ from alerts.emergency import emergency_guidance
 from alerts.models import Category, Report
 from alerts.selectors import category_list
 from api.serializers.fields import GeoJSONPointField, PlainTextField
+from api.serializers.moderation import HitSerializer
 
 # Phones' clocks drift; a report "from the future" by a few minutes is a clock, not a lie.
 _CLOCK_SKEW = timedelta(minutes=5)
@@ -108,13 +109,14 @@ class ReportOutputSerializer(serializers.ModelSerializer):
     consent = serializers.SerializerMethodField()
     photo_count = serializers.SerializerMethodField()
     emergency_guidance = serializers.SerializerMethodField()
+    hits = serializers.SerializerMethodField(help_text="Why the report was held or rejected, and what to change")
 
     class Meta:
         model = Report
         fields = [
             "id", "status", "kind", "category", "description", "location", "location_precision", "accuracy_m",
             "district", "occurred_at", "consent", "perception", "factors", "photo_count", "emergency_guidance",
-            "created_at", "withdrawn_at",
+            "hits", "created_at", "withdrawn_at",
         ]
 
     @extend_schema_field(ConsentSerializer)
@@ -134,3 +136,10 @@ class ReportOutputSerializer(serializers.ModelSerializer):
         if not report.emergency or report.status == Report.Status.WITHDRAWN:
             return None
         return emergency_guidance(number=settings.EMERGENCY_NUMBER, language=get_language() or "en")
+
+    @extend_schema_field(HitSerializer(many=True))
+    def get_hits(self, report: Report) -> list[dict[str, Any]]:
+        case = getattr(report, "case", None)
+        if case is None or report.status == Report.Status.WITHDRAWN:
+            return []
+        return HitSerializer(case.hits.all(), many=True).data

@@ -9,8 +9,8 @@ from alerts.services import report_retention_apply
 from tests import factories
 
 
-def _age(report: Report, days: int) -> None:
-    Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - timedelta(days=days))
+def _age(report: Report, days: int, status: str = Report.Status.PUBLISHED) -> None:
+    Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - timedelta(days=days), status=status)
 
 
 def test_it_erases_text_and_coarsens_location_of_old_closed_reports(citizen):
@@ -28,8 +28,7 @@ def test_it_erases_text_and_coarsens_location_of_old_closed_reports(citizen):
 def test_it_leaves_recent_reports_and_reports_awaiting_a_moderator(citizen):
     recent = factories.report_create(device=citizen.device, description="Fresh.")
     waiting = factories.report_create(device=citizen.device, description="Waiting for review.")
-    Report.objects.filter(pk=waiting.pk).update(status=Report.Status.PENDING_REVIEW)
-    _age(waiting, 400)
+    _age(waiting, 400, status=Report.Status.PENDING_REVIEW)
     assert report_retention_apply(days=180) == 0
     recent.refresh_from_db()
     waiting.refresh_from_db()

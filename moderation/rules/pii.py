@@ -1,0 +1,415 @@
+"""``pii.*``: personal data that must not reach anyone but the police: names, phone numbers, e-mail
+addresses, home addresses, licence plates, social-media handles and links.
+
+Every detector prefers a missed flag to a wrong one only where the cost is lopsided the other way: a
+held report costs a moderator a glance, a published address can cost a man his windows. So formats that
+are unambiguous (an e-mail address, "AB-123-CD") count on their own, while formats that ordinary text can
+produce (a run of digits, "M AB 123") need a cue word from the lexicon ("call", "plate", "Kennzeichen").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberMatcher
+
+from moderation.rules.document import Document, Finding, Span, merge_spans
+from moderation.rules.folding import fold_term
+from moderation.rules.lexicon import Lexicon
+
+# Regions whose numbering plans the engine knows (Lantern's service countries), most specific first.
+PHONE_REGIONS: tuple[str, ...] = ("BE", "FR", "DE", "ES", "IT", "NL", "GB", "LU", "AT", "CH")
+# Luxembourg's plan accepts many plain 6-to-11-digit runs as valid numbers (ticket numbers, amounts), so a
+# national-format number is taken as Luxembourgish only next to a phone cue word.
+_CUE_ONLY_REGIONS = frozenset({"LU"})
+MIN_PHONE_DIGITS = 8
+# How far before a number a cue word ("call me on", "bel me op") still counts.
+CUE_REACH = 40
+# A report is at most a few thousand characters; these caps keep the cost of a pathological one bounded.
+MAX_NUMBERS_CHECKED = 60
+MAX_PHONE_CANDIDATES = 20
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,6}\.[^\W\d_]{2,24}(?![\w-])")
+_SOCIAL_HOSTS = (
+    r"t\.me|wa\.me|bit\.ly|youtu\.be|fb\.me|"
+    r"(?:[a-z]{1,12}\.)?(?:facebook|instagram|tiktok|twitter|x|snapchat|youtube|linkedin|telegram|threads|vinted|"
+    r"marktplaats|leboncoin|ebay|wallapop|subito|kleinanzeigen)\.[a-z]{2,3}"
+)
+_URL = re.compile(
+    r"(?<![\w@/.-])(?:https?://|www\.)[^\s<>\"]{1,500}"
+    rf"|(?<![\w@/.-])(?:{_SOCIAL_HOSTS})(?:/[^\s<>\"]{{0,300}})?(?![\w.-])"
+    r"|(?<![\w@/.-])(?:[a-z0-9-]{1,63}\.){1,4}(?:com|net|org|info|eu|be|fr|de|nl|es|it|lu|at|ch|uk|io|me|tv|ly)"
+    r"/[^\s<>\"]{1,300}",
+    re.IGNORECASE,
+)
+_URL_TRAILING = ".,;:!?)]}'\"»”"
+_HANDLE = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?")
+_TIME_LIKE_HANDLE = re.compile(r"@\d{1,2}(?:[:h.]\d{2})?(?:am|pm|h|u|uhr)?", re.IGNORECASE)
+
+# A run of at least MIN_PHONE_DIGITS digits with phone-style separators; an optional international prefix.
+_PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+\s?|00)?\(?\d(?:[ .\-/()]{0,2}\d){7,16}(?!\w)")
+_DATE_OR_TIME = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[:h]\d{2}")
+# A national number as people write it at home: trunk prefix 0, then groups ("0151 23456789", "06 12 34 56").
+_LOCAL_FORMAT = re.compile(r"0\d{1,4}(?:[ ./\-]?\d{2,8}){1,4}")
+
+# Licence plates in the national formats, written the way the plate is (capitals). Anything looser needs
+# a plate cue word. Lookarounds keep plates from matching inside longer codes.
+_STRICT_PLATE = re.compile(
+    r"(?<![\w-])(?:"
+    r"[A-Z]{2}[0-9]{2} ?[A-Z]{3}"  # GB: LD21 XRT
+    r"|[A-Z]{2}-[0-9]{3}-[A-Z]{2}"  # FR: AB-123-CD
+    r"|[A-Z]{2} [0-9]{3} [A-Z]{2}|[A-Z]{2}[0-9]{3}[A-Z]{2}"  # IT: AB 123 CD (and FR without hyphens)
+    r"|[A-ZÄÖÜ]{1,3}-[A-Z]{1,2} ?[0-9]{1,4}[EH]?"  # DE: B-AB 1234, HH-KL 482
+    r"|[1-9]-[A-Z]{3}-[0-9]{3}"  # BE: 1-ABC-234
+    r"|[0-9]{4} ?[BCDFGHJKLMNPRSTVWXYZ]{3}"  # ES: 1234 BCD (consonants only)
+    # NL side codes 1-14 (letters and digits alternate in three hyphenated groups)
+    r"|[A-Z]{2}-[0-9]{2}-[0-9]{2}|[0-9]{2}-[0-9]{2}-[A-Z]{2}|[0-9]{2}-[A-Z]{2}-[0-9]{2}|[A-Z]{2}-[0-9]{2}-[A-Z]{2}"
+    r"|[A-Z]{2}-[A-Z]{2}-[0-9]{2}|[0-9]{2}-[A-Z]{2}-[A-Z]{2}|[0-9]{2}-[A-Z]{3}-[0-9]|[0-9]-[A-Z]{3}-[0-9]{2}"
+    r"|[A-Z]{2}-[0-9]{3}-[A-Z]|[A-Z]-[0-9]{3}-[A-Z]{2}|[A-Z]{3}-[0-9]{2}-[A-Z]|[A-Z]-[0-9]{2}-[A-Z]{3}"
+    r"|[0-9]-[A-Z]{2}-[0-9]{3}|[0-9]{3}-[A-Z]{2}-[0-9]"
+    r")(?![\w-])"
+)
+# "2019 BBC" has the shape of a Spanish plate; a year-like number needs a cue word.
+_YEAR_LIKE_PLATE = re.compile(r"(?:19|20)\d\d [A-Z]{3}")
+_PLATE_TOKEN = re.compile(r"[a-z0-9]{1,4}(?:-[a-z0-9]{1,4}){0,2}")
+PLATE_CUE_REACH = 30
+_PLATE_GAP = re.compile(r"[\s:.,\"'()-]{1,3}")
+
+_HOUSE_NUMBER = re.compile(r"(?<![\w:.,/€$£#+-])\d{1,4}(?:[a-z](?!\w))?(?![\w:]|[.,]\d)")
+_ADDRESS_WINDOW = 80
+
+# A capitalised word ("Hughes", "O'Brien", "García", "Jean-Luc"); the first letter is checked with isupper.
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞĀ-ʯ][^\W\d_]{0,30}(?:['’-][^\W\d_]{1,30}){0,2}")
+_WORD_AFTER = re.compile(r"[\s,:]{1,3}([^\W\d_][\w'’-]{0,30})")
+_WORD_BEFORE = re.compile(r"(?<![\w'’.-])([^\W\d_][\w'’.-]{0,30})[\s,]{1,3}$")
+MAX_NAME_WORDS = 4
+
+
+def findings(doc: Document) -> list[Finding]:
+    spans: dict[str, list[Span]] = {}
+    text = doc.text
+    if "@" in text:
+        emails = [m.span() for m in _EMAIL.finditer(text)]
+        spans["pii.email"] = emails
+        spans["pii.handle"] = [s for s in _handles(text) if not _overlaps(s, emails)]
+    else:
+        emails = []
+    if "." in text or "/" in text:
+        spans["pii.url"] = [s for s in _urls(text) if not _overlaps(s, emails)]
+    if any(char.isdigit() for char in text):
+        spans["pii.phone"] = list(_phones(doc))
+        spans["pii.address"] = list(_addresses(doc))
+        spans["pii.licence_plate"] = list(_plates(doc))
+    spans["pii.person_name"] = list(_person_names(doc))
+    return [Finding(code, merge_spans(found)) for code, found in spans.items() if found]
+
+
+def _overlaps(span: Span, others: Iterable[Span]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in others)
+
+
+# -- e-mail, links, handles --------------------------------------------------------------------------------
+
+
+def _urls(text: str) -> Iterator[Span]:
+    for match in _URL.finditer(text):
+        start, end = match.span()
+        while end > start and text[end - 1] in _URL_TRAILING:
+            end -= 1
+        yield start, end
+
+
+def _handles(text: str) -> Iterator[Span]:
+    for match in _HANDLE.finditer(text):
+        if not _TIME_LIKE_HANDLE.fullmatch(match.group()):
+            yield match.span()
+
+
+# -- phone numbers -----------------------------------------------------------------------------------------
+
+
+def _phones(doc: Document) -> Iterator[Span]:
+    text = doc.text
+    candidates = list(_PHONE_CANDIDATE.finditer(text))[:MAX_PHONE_CANDIDATES]
+    if not candidates:
+        return
+    cues = [doc.span(t.start, t.end)[1] for t in doc.vocabulary if t.key == "pii.phone_cues"]
+    regions = _region_order(doc)
+    for candidate in candidates:
+        raw = candidate.group()
+        if _DATE_OR_TIME.fullmatch(raw.strip()):
+            continue
+        start = candidate.start()
+        cued = any(0 <= start - cue_end <= CUE_REACH for cue_end in cues)
+        span = _phone_in(raw, regions, cued)
+        if span is not None:
+            yield start + span[0], start + span[1]
+
+
+def _phone_in(raw: str, regions: tuple[str, ...], cued: bool) -> Span | None:
+    """The span of a phone number inside candidate ``raw``, by libphonenumber, or None."""
+    international = raw.startswith(("+", "00"))
+    if international:
+        # An explicit country code is a phone number as soon as its length fits the country's plan;
+        # fictional ranges ("+44 7700 900123") are still somebody's way of being reached.
+        for match in PhoneNumberMatcher(raw, "ZZ", leniency=Leniency.POSSIBLE):
+            if _digit_count(match.raw_string) >= MIN_PHONE_DIGITS:
+                return match.start, match.end
+        return None
+    for region in regions:
+        if region in _CUE_ONLY_REGIONS and not cued:
+            continue
+        for match in PhoneNumberMatcher(raw, region, leniency=Leniency.VALID):
+            if _digit_count(match.raw_string) >= MIN_PHONE_DIGITS:
+                return match.start, match.end
+    # Not a valid number anywhere, but written like one at home, or announced by a cue word.
+    if cued or _LOCAL_FORMAT.fullmatch(raw.strip()):
+        for region in regions:
+            for match in PhoneNumberMatcher(raw, region, leniency=Leniency.POSSIBLE):
+                if _digit_count(match.raw_string) >= MIN_PHONE_DIGITS:
+                    return match.start, match.end
+    return None
+
+
+def _digit_count(text: str) -> int:
+    return sum(char.isdigit() for char in text)
+
+
+def _region_order(doc: Document) -> tuple[str, ...]:
+    """The locale's region first, then the regions of the report's languages, then every other one."""
+    order: list[str] = []
+    if doc.region:
+        order.append(doc.region)
+    for language in sorted(doc.languages):
+        lexicon = doc.lexicons.get(language)
+        if lexicon is not None:
+            order.extend(lexicon.regions)
+    order.extend(PHONE_REGIONS)
+    known = set(phonenumbers.SUPPORTED_REGIONS)
+    return tuple(dict.fromkeys(region for region in order if region in known))
+
+
+# -- street addresses --------------------------------------------------------------------------------------
+
+
+def _addresses(doc: Document) -> Iterator[Span]:
+    folded = doc.lowered
+    grammars = [doc.lexicons[language].address for language in sorted(doc.languages) if language in doc.lexicons]
+    for count, number in enumerate(_HOUSE_NUMBER.finditer(folded)):
+        if count >= MAX_NUMBERS_CHECKED:
+            break
+        start, end = number.span()
+        best: Span | None = None
+        for grammar in grammars:
+            if grammar.not_after.match(folded, end, end + _ADDRESS_WINDOW):
+                continue
+            found_start, found_end = start, end
+            if grammar.before is not None:
+                before = grammar.before.search(folded, max(0, start - _ADDRESS_WINDOW), start)
+                if before is not None:
+                    found_start = before.start()
+            if grammar.after is not None:
+                after = grammar.after.match(folded, end, end + _ADDRESS_WINDOW)
+                if after is not None:
+                    found_end = after.end()
+            if (found_start, found_end) == (start, end):
+                continue
+            word = grammar.number_word.search(folded, max(0, found_start - 20), found_start)
+            if word is not None:
+                found_start = word.start()
+            if best is None or found_end - found_start > best[1] - best[0]:
+                best = (found_start, found_end)
+        if best is not None:
+            yield doc.span(*best)
+
+
+# -- licence plates ----------------------------------------------------------------------------------------
+
+
+def _plates(doc: Document) -> Iterator[Span]:
+    text = doc.text
+    cue_ends = [t.end for t in doc.vocabulary if t.key == "pii.plate_cues"]
+    for match in _STRICT_PLATE.finditer(text):
+        if _YEAR_LIKE_PLATE.fullmatch(match.group()) and not any(
+            0 <= match.start() - doc.folded.original_index(e) <= PLATE_CUE_REACH for e in cue_ends
+        ):
+            continue
+        yield match.span()
+    stopwords = _stopwords(doc)
+    for cue_end in cue_ends:
+        found = _plate_after_cue(doc.lowered, cue_end, stopwords)
+        if found is not None:
+            yield doc.span(*found)
+
+
+def _plate_after_cue(folded: str, cue_end: int, stopwords: frozenset[str]) -> Span | None:
+    """A plate-shaped token group within a few words after a cue: "Kennzeichen M AB 123"."""
+    tokens = [m for m in _PLATE_TOKEN.finditer(folded, cue_end, cue_end + PLATE_CUE_REACH + 12)]
+    for first in range(min(4, len(tokens))):
+        if tokens[first].group() in stopwords:
+            continue
+        group = []
+        previous_end = tokens[first].start()
+        for token in tokens[first:]:
+            gap = folded[previous_end : token.start()]
+            if group and not _PLATE_GAP.fullmatch(gap):
+                break
+            if group and token.group() in stopwords and not any(c.isdigit() for c in token.group()):
+                break
+            group.append(token)
+            previous_end = token.end()
+            if len(group) == 3:
+                break
+        chars = "".join(t.group().replace("-", "") for t in group)
+        while group and len(chars) > 9:
+            group.pop()
+            chars = "".join(t.group().replace("-", "") for t in group)
+        if 4 <= len(chars) <= 9 and any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars):
+            return group[0].start(), group[-1].end()
+    return None
+
+
+def _stopwords(doc: Document) -> frozenset[str]:
+    return frozenset().union(*(doc.lexicons[lang].stopwords for lang in doc.languages if lang in doc.lexicons))
+
+
+# -- names of private persons ------------------------------------------------------------------------------
+
+
+@functools.cache
+def _name_words(lexicons: tuple[Lexicon, ...]) -> tuple[frozenset[str], ...]:
+    """Given names, titles, particles, non-name words and indefinite articles of every language.
+
+    Names cross borders (a Karim in Ghent, a Sem in Cologne), so every language's lists apply to every report.
+    """
+    return (
+        frozenset().union(*(lex.given_names for lex in lexicons)),
+        frozenset().union(*(lex.titles for lex in lexicons)),
+        frozenset().union(*(lex.name_particles for lex in lexicons)),
+        frozenset().union(*(lex.not_names for lex in lexicons)),
+        frozenset().union(*(lex.indefinite_articles for lex in lexicons)),
+    )
+
+
+def _person_names(doc: Document) -> Iterator[Span]:
+    """Private persons' names.
+
+    A run of capitalised words is a name when it starts with a title ("Mrs Patel", "la signora Esposito"),
+    or with a known given name followed by a surname ("Mark Thompson", "Tim de Vries"), or when a cue such
+    as "it was", "heißt", "si chiama" introduces it. A run is never a name when it, or one of the two words
+    before it, or the word after it, is a place word: "rue Victor Hugo", "Victoria Station", "Saint-Michel",
+    "Albert Heijn" (a shop), "lycée Jean Jaurès". Lower-case names are caught only after a cue word.
+    """
+    text = doc.text
+    given, titles, particles, not_names, indefinite = _name_words(tuple(doc.lexicons.values()))
+    cue_ends = {doc.folded.original_index(t.end) for t in doc.vocabulary if t.key == "pii.name_cues"}
+    for run in _capitalised_runs(text, particles, titles):
+        folded = [_fold_word(text[s:e]) for s, e in run]
+        if any(word in not_names for word in folded) or _place_context(text, run, not_names, particles):
+            continue
+        name = _name_in_run(text, run, folded, given, titles, indefinite)
+        if name is None and len(run) >= 2 and any(0 <= run[0][0] - cue_end <= 3 for cue_end in cue_ends):
+            name = run
+        if name:
+            yield name[0][0], name[-1][1]
+    # Lower-case given names are only trusted right after a cue: "it was kevin", "c'est karim".
+    for cue_end in cue_ends:
+        after = _WORD_AFTER.match(text, cue_end)
+        if after is not None and after.group(1)[0].islower() and _fold_word(after.group(1)) in given:
+            yield after.span(1)
+
+
+def _name_in_run(
+    text: str,
+    run: list[Span],
+    folded: list[str],
+    given: frozenset[str],
+    titles: frozenset[str],
+    indefinite: frozenset[str],
+) -> list[Span] | None:
+    """The part of a capitalised run that is a name: after a title, or from a given name on.
+
+    The run may start with an unrelated capitalised word ("Yesterday Mark Thompson", "Nachbar Jonas
+    Becker"), so every position is tried.
+    """
+    preceding = _word_before(text, run[0][0])
+    if preceding is not None and _fold_word(preceding[0]) in titles:
+        article = _word_before(text, preceding[1])
+        if article is None or _fold_word(article[0]) not in indefinite:
+            return run
+    for index, word in enumerate(folded):
+        if word in titles:
+            rest = run[index + 1 :]
+            article = _word_before(text, run[index][0])
+            # "eine Frau Schmidt" is a title; "eine Frau mit Hund" is not, nor is "a Miss World".
+            if rest and (article is None or _fold_word(article[0]) not in indefinite):
+                return rest
+            return None
+        if word in given and len(run) - index >= 2:
+            return run[index:]
+    return None
+
+
+def _capitalised_runs(text: str, particles: frozenset[str], titles: frozenset[str]) -> Iterator[list[Span]]:
+    """Runs of capitalised words joined by spaces, name particles ("de", "van der") or a title's full stop."""
+    run: list[Span] = []
+    for match in _CAPITALISED.finditer(text):
+        if not match.group()[0].isupper():
+            continue
+        if run and _joined(text[run[-1][1] : match.start()], particles, text[run[-1][0] : run[-1][1]], titles):
+            if len(run) < MAX_NAME_WORDS + 1:
+                run.append(match.span())
+            continue
+        if run:
+            yield run
+        run = [match.span()]
+    if run:
+        yield run
+
+
+def _joined(gap: str, particles: frozenset[str], previous: str, titles: frozenset[str]) -> bool:
+    if gap.startswith(".") and _fold_word(previous) in titles:
+        gap = gap[1:]
+    if not gap or not gap[0].isspace() or len(gap) > 16:
+        return False
+    inner = gap.split()
+    if not inner:
+        return len(gap) <= 2
+    return all(_fold_word(word) in particles for word in inner)
+
+
+def _place_context(text: str, run: list[Span], not_names: frozenset[str], particles: frozenset[str]) -> bool:
+    # Hyphenated to a place word: "Saint-Michel", "Sint-Niklaas".
+    start = run[0][0]
+    if start > 1 and text[start - 1] == "-":
+        head = re.search(r"([^\W\d_]+)-$", text[max(0, start - 12) : start])
+        if head is not None and _fold_word(head.group(1)) in not_names:
+            return True
+    # The word before, skipping particles: "lycée Jean Jaurès", "rue du Général Leclerc", "piazza di Spagna".
+    before = _word_before(text, start)
+    for _ in range(3):
+        if before is None:
+            break
+        word = _fold_word(before[0])
+        if word in not_names:
+            return True
+        if word not in particles:
+            break
+        before = _word_before(text, before[1])
+    after = _WORD_AFTER.match(text, run[-1][1])
+    return after is not None and _fold_word(after.group(1)) in not_names
+
+
+def _word_before(text: str, position: int) -> tuple[str, int] | None:
+    """The word ending just before ``position`` (across spaces and commas) and where it starts."""
+    match = _WORD_BEFORE.search(text, max(0, position - 34), position)
+    if match is None:
+        return None
+    return match.group(1), match.start(1)
+
+
+def _fold_word(word: str) -> str:
+    return fold_term(word).strip(".'’-")

@@ -1,0 +1,59 @@
+"""``profiling.protected_attribute``: a person described by who they are rather than what they did.
+
+"Asian guy hanging around the cash machine" tells nobody who to look for, and teaches readers to suspect
+a group. The same attribute in a description that also gives clothing, build, hair, a vehicle or an
+action ("Asian man, about 40, grey suit, red backpack, grabbed my bag") describes one person, and is fine.
+
+So a protected mention (ethnicity, skin colour, religion, nationality: the lexicon's ``protected``
+phrases) is held unless the report has at least ``REQUIRED_DESCRIPTORS`` distinct non-protected
+descriptors. A suspicion word ("dodgy", "verdächtig", "sospechoso") in the same sentence as the mention is
+the classic shape of a profiling post, so it raises the bar to ``REQUIRED_DESCRIPTORS_WHEN_SUSPECTED``.
+
+Reports *about* discrimination ("racist abuse against a black woman") name the attribute because it is the
+point; an ``exempt`` word (racist, hate crime, discrimination...) lifts the rule, unless a suspicion word
+is also there ("not being racist, but...").
+"""
+
+from __future__ import annotations
+
+import re
+
+from moderation.rules.document import Document, Finding, Term, merge_spans
+
+REQUIRED_DESCRIPTORS = 2
+REQUIRED_DESCRIPTORS_WHEN_SUSPECTED = 3
+CODE = "profiling.protected_attribute"
+
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def findings(doc: Document) -> list[Finding]:
+    protected = [term for term in doc.vocabulary if term.key == "profiling.protected"]
+    if not protected:
+        return []
+    suspicion = [term for term in doc.vocabulary if term.key == "profiling.suspicion"]
+    near = [s for s in suspicion if any(_same_sentence(doc, s, p) for p in protected)]
+    if not near and any(term.key == "profiling.exempt" for term in doc.vocabulary):
+        return []
+    needed = REQUIRED_DESCRIPTORS_WHEN_SUSPECTED if near else REQUIRED_DESCRIPTORS
+    if _descriptor_count(doc, protected) >= needed:
+        return []
+    spans = merge_spans(doc.span(term.start, term.end) for term in [*protected, *near])
+    return [Finding(CODE, spans)]
+
+
+def _descriptor_count(doc: Document, protected: list[Term]) -> int:
+    """Distinct descriptors, counting "grey tracksuit" once although "tracksuit" also matches inside it."""
+    blocked = [(term.start, term.end) for term in protected]
+    spans = [
+        (term.start, term.end)
+        for term in doc.vocabulary
+        if term.key.startswith("descriptor.")
+        and not any(start < term.end and term.start < end for start, end in blocked)
+    ]
+    return len({doc.lowered[start:end] for start, end in merge_spans(spans)})
+
+
+def _same_sentence(doc: Document, first: Term, second: Term) -> bool:
+    start, end = min(first.end, second.end), max(first.start, second.start)
+    return start >= end or _SENTENCE_END.search(doc.lowered, start, end) is None
