@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-
 from datetime import datetime, timedelta
 
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.db.models import Count, Q, QuerySet
 
-from moderation.engine import NearbyActivity, ReporterHistory
-
 from alerts.models import Category, Device, District, Report, ServiceArea
+from moderation.engine import NearbyActivity, ReporterHistory
 
 
 def category_list() -> QuerySet[Category]:

@@ -51,7 +51,7 @@ def group_send_safely(group: str, message: dict[str, Any]) -> None:
         return
     try:
         async_to_sync(layer.group_send)(group, message)
-    except Exception as exc:  # noqa: BLE001 - Redis down, full channel…: live updates are best effort
+    except Exception as exc:  # Redis down, channel full…: live updates are best effort
         logger.warning("live event %s to %s not sent: %s", message.get("event"), group, exc)
 
 

@@ -33,7 +33,7 @@ def test_moderators_see_new_claimed_and_decided_cases_live():
         report = await sync_to_async(factories.report_held)(device=device)
         received = [await socket.receive_json_from(timeout=5)]
         await socket.disconnect()
-        return received + [{"report_id": str(report.id)}]
+        return [*received, {"report_id": str(report.id)}]
 
     received, expected = async_to_sync(scenario)()
     assert received["event"] == "case.new"
