@@ -37,32 +37,56 @@ def audit_record(*, actor: Any | None, action: str, report_id: Any, **detail: An
     )
 
 
-def case_open(*, report: Any, screening: Screening) -> Case:
-    """Record the rules engine's screening of a new report: its hits, its automatic decision."""
+def _case_for(report: Any, screening: Screening, *, now: Any) -> Case:
     held = screening.verdict == "hold"
-    case = Case.objects.create(
+    return Case(
         report=report,
         state=Case.State.OPEN if held else Case.State.CLOSED,
         auto_verdict=screening.verdict,
         language=screening.language,
         redacted_text=screening.redacted_text,
         families=sorted({hit.code.split(".")[0] for hit in screening.hits}),
-        decided_at=None if held else timezone.now(),
+        decided_at=None if held else now,
     )
-    RuleHit.objects.bulk_create(
+
+
+def _hits_for(case: Case, screening: Screening) -> list[RuleHit]:
+    return [
         RuleHit(
             case=case, code=hit.code, family=hit.code.split(".")[0], action=hit.action,
             spans=[list(span) for span in hit.spans], explanation=hit.explanation,
         )
         for hit in screening.hits
+    ]
+
+
+def _auto_decision(report: Any, screening: Screening) -> AuditEntry:
+    return AuditEntry(
+        actor=SYSTEM_ACTOR, action=AuditEntry.Action.AUTO_DECISION, report_id=report.pk,
+        detail={"verdict": screening.verdict, "codes": [hit.code for hit in screening.hits]},
     )
-    audit_record(
-        actor=None, action=AuditEntry.Action.AUTO_DECISION, report_id=report.pk,
-        verdict=screening.verdict, codes=[hit.code for hit in screening.hits],
-    )
-    if held:
+
+
+def case_open(*, report: Any, screening: Screening) -> Case:
+    """Record the rules engine's screening of a new report: its hits, its automatic decision."""
+    case = _case_for(report, screening, now=timezone.now())
+    case.save()
+    RuleHit.objects.bulk_create(_hits_for(case, screening))
+    _auto_decision(report, screening).save()
+    if case.state == Case.State.OPEN:
         events.queue_event_send("case.new", case)
     return case
+
+
+def cases_open_in_bulk(*, screened: list[tuple[Any, Screening]]) -> list[Case]:
+    """``case_open`` for many reports at once (imports, demo data): same records, no live events."""
+    now = timezone.now()
+    cases = Case.objects.bulk_create(_case_for(report, screening, now=now) for report, screening in screened)
+    RuleHit.objects.bulk_create(
+        hit for case, (_, screening) in zip(cases, screened, strict=True) for hit in _hits_for(case, screening)
+    )
+    AuditEntry.objects.bulk_create(_auto_decision(report, screening) for report, screening in screened)
+    return cases
 
 
 def _locked_case(report_id: Any) -> Case:
