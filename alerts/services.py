@@ -311,3 +311,21 @@ def report_preview(
         history=reporter_history(device=device, now=now),
         nearby=nearby_activity(point=location, now=now) if location is not None else None,
     )
+
+
+def reports_screen_in_bulk(*, reports: list[Report]) -> int:
+    """Screen reports that have no moderation case yet (imports, demo data) and apply the verdicts.
+
+    Behaviour rules need each report's history at its own time, which an import does not have, so only
+    content rules run here. Answers how many reports were screened."""
+    screened = [
+        (report, screen(Draft(text=report.description, category=report.category.code, locale=report.language)))
+        for report in reports
+    ]
+    for report, screening in screened:
+        report.status = _STATUS_OF_VERDICT[screening.verdict]
+        report.public_description = _public_text(screening, report.description)
+    with transaction.atomic():
+        Report.objects.bulk_update(reports, ["status", "public_description"], batch_size=1000)
+        moderation.cases_open_in_bulk(screened=screened)
+    return len(screened)

@@ -63,7 +63,7 @@ def test_every_report_lies_inside_the_area_and_in_the_district_that_contains_it(
 
 def test_it_makes_incidents_and_feelings_of_insecurity_that_pass_the_api_rules():
     seed()
-    reports = Report.objects.filter(source=Report.Source.DEMO).select_related("category")
+    reports = Report.objects.filter(source=Report.Source.DEMO).select_related("category", "case")
     incidents = [r for r in reports if r.kind == Report.Kind.INCIDENT]
     insecurity = [r for r in reports if r.kind == Report.Kind.INSECURITY]
     assert incidents and insecurity
@@ -71,7 +71,10 @@ def test_it_makes_incidents_and_feelings_of_insecurity_that_pass_the_api_rules()
     assert all(r.category.is_insecurity_factor and 1 <= r.perception <= 5 for r in insecurity)
     assert all(code.startswith("insecurity.") for r in insecurity for code in r.factors)
     assert all(not r.category.is_insecurity_factor and r.perception is None for r in incidents)
-    assert all(r.status == Report.Status.RECEIVED for r in reports)
+    # Screened like real reports: every one has a case, and its status follows the rules engine.
+    assert all(r.case.auto_verdict for r in reports)
+    screened = {Report.Status.PUBLISHED, Report.Status.PENDING_REVIEW, Report.Status.REJECTED}
+    assert {r.status for r in reports} <= screened
     assert not any(r.description for r in reports if r.category.sensitive)
     assert not any(r.consent_public_alert for r in reports if r.category.sensitive)
 
@@ -135,3 +138,11 @@ def test_it_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError, match="production"):
         seed()
     assert not ServiceArea.objects.exists()
+
+
+def test_the_moderation_queue_has_demo_cases_to_show():
+    seed()
+    from moderation.models import Case
+
+    assert Case.objects.filter(state=Case.State.OPEN).exists()
+    assert not Report.objects.filter(source=Report.Source.DEMO, case__isnull=True).exists()

@@ -28,6 +28,7 @@ from django.utils.text import slugify
 
 from alerts.credentials import credential_digest, credential_new
 from alerts.models import Category, Device, District, Report, ServiceArea
+from alerts.services import reports_screen_in_bulk
 from alerts.taxonomy import taxonomy_sync
 from api.models import ApiKey, StaffToken
 from api.services import staff_account_create, staff_token_issue
@@ -448,6 +449,22 @@ GROUP_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# Written for the demo (not real reports): what the rules engine is there to hold.
+HELD_TEXTS: tuple[str, ...] = (
+    "The guy who keeps stealing parcels is Kevin Verstraete, he lives at Kortrijksesteenweg 212.",
+    "Call his mother on 0475 12 34 56 and tell her what her son does at night.",
+    "Silver Golf with plate 1-KXT-482 slows down next to girls walking home, every evening.",
+    "We should all go down there tonight and teach these dealers a lesson they won't forget.",
+    "Reward of 200 euros for whoever brings me the idiot who scratched my car.",
+    "Suspicious Moroccan hanging around the cash machine again.",
+    "Un groupe d'Africains louches traîne devant la gare, faites attention.",
+    "Wie kennt diesen Mann auf dem Foto? Teilen, damit wir ihn finden!",
+    "Si lo vuelvo a ver por aquí, le rompo las piernas.",
+    "Ronde di quartiere stasera alle 22: prendiamoli noi, la polizia non fa niente.",
+    "Die Marokkaan van de Overpoort is weer aan het dealen, iedereen weet wie het is.",
+)
+
+
 class Command(BaseCommand):
     help = "Fill the database with a demo city (Ghent): area, districts, taxonomy, reports, staff accounts."
 
@@ -478,6 +495,7 @@ class Command(BaseCommand):
                 f"Taxonomy: {Category.objects.filter(is_active=True).count()} categories ({changed} changed)"
             )
             self._reports(area, reports=options["reports"], devices=options["devices"])
+            self._moderation()
             accounts = self._staff_accounts()
             self._api_key()
         self._summary(accounts, seconds=time.monotonic() - started)
@@ -569,6 +587,23 @@ class Command(BaseCommand):
                 """,  # noqa: S608 - table names come from the models, values are parameters
                 [Report.Source.DEMO, area.pk],
             )
+
+    def _moderation(self) -> None:
+        """Screen the demo reports like real ones, so the moderation queue and statistics have content."""
+        pending = list(
+            Report.objects.filter(source=Report.Source.DEMO, case__isnull=True).select_related("category")
+        )
+        if not pending:
+            return
+        rng = random.Random(7)
+        # A few reports of the kinds moderation exists for, so the queue shows what it is for.
+        for report in rng.sample(pending, k=min(len(pending), len(HELD_TEXTS) * 3)):
+            if not report.category.sensitive:
+                report.description = rng.choice(HELD_TEXTS)
+        Report.objects.bulk_update(pending, ["description"], batch_size=BATCH)
+        for start in range(0, len(pending), BATCH):
+            reports_screen_in_bulk(reports=pending[start:start + BATCH])
+            self._say(f"Moderation: screened {min(start + BATCH, len(pending))}/{len(pending)}")
 
     # --- people ---------------------------------------------------------------------------------
 
