@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from api.problems import PROBLEM_CONTENT_TYPE, problem_body
@@ -32,8 +33,8 @@ class RequestSizeLimitMiddleware:
             if length > limit:
                 body = problem_body(
                     status_code=413, slug="payload-too-large", instance=request.path,
-                    detail=_("The request body is %(size)d bytes; this endpoint accepts at most %(limit)d.")
-                    % {"size": length, "limit": limit},
+                    detail=_("The request body is larger than this endpoint accepts (%(size)s, at most %(limit)s).")
+                    % {"size": filesizeformat(length), "limit": filesizeformat(limit)},
                 )
                 return JsonResponse(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
         return self.get_response(request)

@@ -14,6 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooMan
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -32,8 +33,14 @@ class RateLimitExceeded(exceptions.APIException):
     default_code = "rate-limited"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(detail=_("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": retry_after})
         self.retry_after = max(1, retry_after)
+        super().__init__(
+            detail=ngettext(
+                "Too many requests. Try again in %(seconds)d second.",
+                "Too many requests. Try again in %(seconds)d seconds.",
+                self.retry_after,
+            ) % {"seconds": self.retry_after}
+        )
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -182,7 +189,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         detail = _("The request has invalid fields.") if errors else _("Invalid request.")
         if len(errors) == 1:
             only = errors[0]
-            detail = only["detail"] if only["field"] is None else f"{only['field']}: {only['detail']}"
+            detail = (
+                only["detail"] if only["field"] is None
+                else _("%(field)s: %(detail)s") % {"field": only["field"], "detail": only["detail"]}
+            )
     else:
         detail = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else _("Invalid request.")
     return problem_response(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from api import urls_alerts, urls_maps, urls_referrals
 from api.views import devices, health, moderation, places, reports
 
 app_name = "api"
@@ -30,3 +31,5 @@ urlpatterns = [
          name="case-photo"),
     path("api/v1/transparency/", moderation.TransparencyView.as_view(), name="transparency"),
 ]
+
+urlpatterns += urls_alerts.urlpatterns + urls_referrals.urlpatterns + urls_maps.urlpatterns

@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
@@ -43,7 +44,10 @@ def _payload_and_uploads(request: Request) -> tuple[Any, list[UploadedFile]]:
         uploads = request.FILES.getlist("photos")
         if len(uploads) > settings.PHOTO_MAX_COUNT:
             raise exceptions.ValidationError(
-                {"photos": [_("At most %(count)d photos per report.") % {"count": settings.PHOTO_MAX_COUNT}]}
+                {"photos": [
+                    ngettext("At most %(count)d photo per report.", "At most %(count)d photos per report.",
+                             settings.PHOTO_MAX_COUNT) % {"count": settings.PHOTO_MAX_COUNT}
+                ]}
             )
         return payload, uploads
     return request.data, []
