@@ -19,7 +19,7 @@ from moderation.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, base_lang
 from moderation.rules import behaviour, hate, pii, profiling, threat, vigilantism
 from moderation.rules.behaviour import DEFAULT_LIMITS, BehaviourLimits
 from moderation.rules.document import Document, Finding, Span, merge_spans
-from moderation.rules.lexicon import Lexicon, lexicons, signal_matcher, vocabulary_matcher
+from moderation.rules.lexicon import Lexicon, descriptor_matcher, lexicons, signal_matcher, vocabulary_matcher
 from moderation.rules.reasons import ACTION_STRENGTH, REASONS, REDACTED_CODES, Action
 
 __all__ = [
@@ -163,6 +163,7 @@ def warm_up() -> None:
     for language in lexicons():
         signal_matcher(language)
         vocabulary_matcher(language)
+        descriptor_matcher(language)
     screen(Draft(text="warm-up: 7 Mill Lane, +44 20 7946 0000, AB-123-CD"))
 
 

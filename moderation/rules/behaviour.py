@@ -69,6 +69,7 @@ def codes(history: History | None, nearby: Nearby | None, limits: BehaviourLimit
             found.append("trust.rejection_history")
         if history.reports_last_hour >= limits.burst_per_hour:
             found.append("rate.burst")
-    if nearby is not None and nearby.reports >= limits.flood_reports and nearby.distinct_devices <= limits.flood_max_devices:
-        found.append("flood.place")
+    if nearby is not None and nearby.reports >= limits.flood_reports:
+        if nearby.distinct_devices <= limits.flood_max_devices:
+            found.append("flood.place")
     return found

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from moderation.rules.folding import Folded, fold
-from moderation.rules.lexicon import Lexicon, signal_matcher, vocabulary_matcher
+from moderation.rules.lexicon import Lexicon, descriptor_matcher, signal_matcher, vocabulary_matcher
 from moderation.rules.phrases import PhraseMatcher
 
 Span = tuple[int, int]
@@ -68,6 +68,10 @@ class Document:
     @cached_property
     def vocabulary(self) -> list[Term]:
         return self._terms(vocabulary_matcher)
+
+    @cached_property
+    def descriptors(self) -> list[Term]:
+        return self._terms(descriptor_matcher)
 
     def _terms(self, matcher: Callable[[str], PhraseMatcher]) -> list[Term]:
         terms: list[Term] = []

@@ -200,16 +200,27 @@ def signal_matcher(language: str, directory: Path = LEXICON_DIR) -> PhraseMatche
 
 @functools.cache
 def vocabulary_matcher(language: str, directory: Path = LEXICON_DIR) -> PhraseMatcher:
-    """Profiling vocabulary (protected attributes, descriptors, suspicion words) and PII cue words."""
+    """Profiling vocabulary (protected attributes, suspicion and exemption words) and PII cue words."""
     data = lexicons(directory)[language].data
     profiling = data["profiling"]
     entries: list[tuple[str, str]] = []
     for key in ("protected", "suspicion", "exempt"):
         entries.extend((f"profiling.{key}", phrase) for phrase in profiling[key])
-    for kind in DESCRIPTOR_KINDS:
-        entries.extend((f"descriptor.{kind}", phrase) for phrase in profiling["descriptors"][kind])
     for key in ("name_cues", "plate_cues", "phone_cues"):
         entries.extend((f"pii.{key}", phrase) for phrase in data["pii"][key])
+    return _layer(language, entries, directory)
+
+
+@functools.cache
+def descriptor_matcher(language: str, directory: Path = LEXICON_DIR) -> PhraseMatcher:
+    """Non-protected descriptors of a person (clothing, build, hair, age, vehicle, action, item).
+
+    A layer of its own: a descriptor word ("jeune", "young") would otherwise hide a protected phrase that
+    starts with the same word ("jeune maghrébin"). Scanned only for reports that mention a protected
+    attribute, which is few of them.
+    """
+    descriptors = lexicons(directory)[language].data["profiling"]["descriptors"]
+    entries = [(f"descriptor.{kind}", phrase) for kind in DESCRIPTOR_KINDS for phrase in descriptors[kind]]
     return _layer(language, entries, directory)
 
 
@@ -228,9 +239,7 @@ def _address_grammar(language: str, data: Mapping[str, Any]) -> AddressGrammar:
     suffix_street = rf"[^\W\d_][\w'-]{{0,40}}?(?:{suffixes})\.?(?!\w)" if address["street_suffixes"] else "(?!)"
     # A particle ending in an apostrophe ("d'", "dell'") glues to the next word; others need a space.
     particle_items = sorted({fold_term(p).strip() for p in address["particles"] if p.strip()}, key=len, reverse=True)
-    particles = "|".join(
-        re.escape(p) + (r"\s?" if p.endswith("'") else r"\s{1,3}") for p in particle_items
-    ) or "(?!)"
+    particles = "|".join(re.escape(p) + (r"\s?" if p.endswith("'") else r"\s{1,3}") for p in particle_items) or "(?!)"
     stopwords = _alternation([w for w in data["detection"]["stopwords"] if fold_term(w) not in particle_items])
     # A street name is one to three words that are not function words ("7 people in the street" is not an
     # address), with particles in between ("rue de la Paix", "avenida de América").
@@ -239,21 +248,21 @@ def _address_grammar(language: str, data: Mapping[str, Any]) -> AddressGrammar:
 
     def template(text: str) -> str:
         parts = []
-        for token in text.split():
-            optional = token.endswith("?") and len(token) > 1
-            token = token.rstrip("?")
-            if token == "{street}":
+        for slot in text.split():
+            optional = slot.endswith("?") and len(slot) > 1
+            slot = slot.rstrip("?")
+            if slot == "{street}":
                 piece = street
-            elif token == "{suffix_street}":
+            elif slot == "{suffix_street}":
                 piece = suffix_street
-            elif token == "{name}":
+            elif slot == "{name}":
                 piece = name
-            elif token.startswith("{"):
-                raise LexiconError(f"{language}.json, address: unknown slot {token}")
+            elif slot.startswith("{"):
+                raise LexiconError(f"{language}.json, address: unknown slot {slot}")
             else:
-                piece = re.escape(fold_term(token)) + r"(?!\w)"
+                piece = re.escape(fold_term(slot)) + r"(?!\w)"
             parts.append(rf"(?:{piece}[\s,]{{1,3}})?" if optional else rf"{piece}[\s,]{{1,3}}")
-        # The separator after the last token is dropped: a template ends at the last word.
+        # The separator after the last slot is dropped: a template ends at the last word.
         joined = "".join(parts)
         return joined[: -len(r"[\s,]{1,3}")] if joined.endswith(r"[\s,]{1,3}") else joined
 

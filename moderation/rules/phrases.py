@@ -38,10 +38,13 @@ _SENTENCE_END = re.compile(r"[.!?\n]")
 # Inside one written word of a phrase ("c'est", "nous-mêmes"), the apostrophe or hyphen is optional.
 _JOINER = r"[\s'\-]?"
 _END = r"(?!\w)"
-_NUMBER = r"\d{1,9}(?:[.,]\d{1,3})*(?!\d)"
+_NUMBER = r"\d{1,9}(?:[.,]\d{1,3}){0,4}(?!\d)"
 MAX_GAP = 8
 # Cap on optional-word expansion: 2**4 variants of one phrase is plenty.
 _MAX_OPTIONALS = 4
+# A leading class with more alternatives than this stays one alternative of the pattern (see
+# PhraseCompiler._expand_leading_class): spelling it out would cost more compile time than it saves.
+_MAX_LEADING_EXPANSION = 30
 
 
 class PhraseError(ValueError):
@@ -133,6 +136,32 @@ class PhraseCompiler:
         self._count = 0
 
     def add(self, phrase: str, entry: Entry) -> None:
+        for expanded in self._expand_leading_class(phrase, entry.language, depth=0):
+            self._add(expanded, entry)
+
+    def _expand_leading_class(self, phrase: str, language: str, depth: int) -> list[str]:
+        """``{we} patrol`` -> ``we patrol``, ``let's patrol``...: a class at the start of a phrase is spelt out.
+
+        At the start of the pattern a class is an opaque alternative that the engine tries at every word of
+        every report; spelt out, its words join the prefix tree and cost one character test. Classes in the
+        middle of a phrase stay as they are, since they are only tried where the phrase's start matched.
+        """
+        first, _, rest = phrase.strip().partition(" ")
+        optional = first.endswith("?")
+        name = first.rstrip("?")
+        alternatives = self._classes.get(language, {}).get(name[1:-1]) if name.startswith("{") else None
+        if not alternatives or depth > 2 or len(alternatives) > _MAX_LEADING_EXPANSION or (not rest and optional):
+            return [phrase]
+        # Each alternative gets its own copy of the rest of the phrase: with more than one class in the rest,
+        # the copies cost more compile time than the scan saves.
+        if rest.count("{") > 1:
+            return [phrase]
+        expanded = [f"{alternative} {rest}".strip() for alternative in alternatives]
+        if optional:
+            expanded.append(rest)
+        return [deeper for item in expanded for deeper in self._expand_leading_class(item, language, depth + 1)]
+
+    def _add(self, phrase: str, entry: Entry) -> None:
         for atoms, capitalised in self._atom_sequences(phrase, entry.language, stack=()):
             marked = Entry(entry.language, entry.key, entry.phrase, capitalised) if capitalised else entry
             self._trie.add(atoms, marked)
@@ -147,9 +176,7 @@ class PhraseCompiler:
 
     # -- phrase to atoms ------------------------------------------------------------------------------
 
-    def _atom_sequences(
-        self, phrase: str, language: str, stack: tuple[str, ...]
-    ) -> Iterable[tuple[list[str], bool]]:
+    def _atom_sequences(self, phrase: str, language: str, stack: tuple[str, ...]) -> Iterable[tuple[list[str], bool]]:
         tokens = phrase.split()
         if not tokens:
             raise PhraseError(f"empty phrase in {language}")
@@ -202,19 +229,19 @@ class PhraseCompiler:
             raise PhraseError(f"{phrase!r} ({language}) cannot end with a gap")
         return atoms
 
-    def _token(self, token: str, phrase: str, language: str, stack: tuple[str, ...]) -> str:
-        if token == "#":
+    def _token(self, item: str, phrase: str, language: str, stack: tuple[str, ...]) -> str:
+        if item == "#":
             return _NUMBER
-        if token.startswith("{") and token.endswith("}"):
-            return self._class_regex(token[1:-1], phrase, language, stack)
-        if "#" in token and not any(c in token for c in "{}~!^?*"):
+        if item.startswith("{") and item.endswith("}"):
+            return self._class_regex(item[1:-1], phrase, language, stack)
+        if "#" in item and not any(c in item for c in "{}~!^?*"):
             # A number glued to a word: "#cm", "#-year-old", "5ft#".
-            pieces = [re.escape(fold_term(part)).replace(r"\-", _JOINER) for part in token.split("#")]
+            pieces = [re.escape(fold_term(part)).replace(r"\-", _JOINER) for part in item.split("#")]
             return r"\d{1,9}".join(pieces) + _END
-        if any(c in token for c in "{}~!^#?") or not token.strip("*'-"):
-            raise PhraseError(f"cannot read {token!r} in {phrase!r} ({language})")
-        stem = token.endswith("*")
-        word = fold_term(token.rstrip("*"))
+        if any(c in item for c in "{}~!^#?") or not item.strip("*'-"):
+            raise PhraseError(f"cannot read {item!r} in {phrase!r} ({language})")
+        stem = item.endswith("*")
+        word = fold_term(item.rstrip("*"))
         parts = [re.escape(part) for part in re.split(r"['\-]+", word) if part]
         body = _JOINER.join(parts)
         if stem:
@@ -239,6 +266,17 @@ class PhraseCompiler:
         regex = "(?:" + _trie_regex(trie, None) + ")"
         self._class_cache[key] = regex
         return regex
+
+
+def literal_alternation(words: Iterable[str]) -> str:
+    """One prefix-tree regex (no groups, no boundaries) matching any of ``words`` literally."""
+    trie = _Trie()
+    for word in words:
+        if word:
+            trie.add([re.escape(char) for char in word], None)
+    if not trie.children:
+        return "(?!)"
+    return "(?:" + _trie_regex(trie, None) + ")"
 
 
 def _split_literal(piece: str) -> list[str]:

@@ -19,6 +19,7 @@ from phonenumbers import Leniency, PhoneNumberMatcher
 from moderation.rules.document import Document, Finding, Span, merge_spans
 from moderation.rules.folding import fold_term
 from moderation.rules.lexicon import Lexicon
+from moderation.rules.phrases import literal_alternation
 
 # Regions whose numbering plans the engine knows (Lantern's service countries), most specific first.
 PHONE_REGIONS: tuple[str, ...] = ("BE", "FR", "DE", "ES", "IT", "NL", "GB", "LU", "AT", "CH")
@@ -45,6 +46,12 @@ _URL = re.compile(
     r"/[^\s<>\"]{1,300}",
     re.IGNORECASE,
 )
+# Cheap test before the link pattern, which is costly on long texts: a scheme, "www." or a known ending.
+_URL_HINT = re.compile(
+    r"://|www\.|\.(?:com|net|org|info|eu|be|fr|de|nl|es|it|lu|at|ch|uk|io|me|tv|ly)\b|(?:t|wa|fb)\.me\b",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
 _URL_TRAILING = ".,;:!?)]}'\"»”"
 _HANDLE = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?")
 _TIME_LIKE_HANDLE = re.compile(r"@\d{1,2}(?:[:h.]\d{2})?(?:am|pm|h|u|uhr)?", re.IGNORECASE)
@@ -82,9 +89,11 @@ _HOUSE_NUMBER = re.compile(r"(?<![\w:.,/€$£#+-])\d{1,4}(?:[a-z](?!\w))?(?![\w
 _ADDRESS_WINDOW = 80
 
 # A capitalised word ("Hughes", "O'Brien", "García", "Jean-Luc"); the first letter is checked with isupper.
-_CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞĀ-ʯ][^\W\d_]{0,30}(?:['’-][^\W\d_]{1,30}){0,2}")
-_WORD_AFTER = re.compile(r"[\s,:]{1,3}([^\W\d_][\w'’-]{0,30})")
-_WORD_BEFORE = re.compile(r"(?<![\w'’.-])([^\W\d_][\w'’.-]{0,30})[\s,]{1,3}$")
+# Combining accents (U+0300-036F) count as letters: a phone may send "José" as "Jose" + U+0301.
+_LETTER = r"(?:[^\W\d_]|[\u0300-\u036f])"
+_CAPITALISED = re.compile(rf"(?<![\w'’-])[A-ZÀ-ÖØ-ÞĀ-ʯ]{_LETTER}{{0,30}}(?:['’-]{_LETTER}{{1,30}}){{0,2}}")
+_WORD_AFTER = re.compile(r"[\s,:]{1,3}([^\W\d_][\w'’\u0300-\u036f-]{0,30})")
+_WORD_BEFORE = re.compile(r"(?<![\w'’.\u0300-\u036f-])([^\W\d_][\w'’.\u0300-\u036f-]{0,30})[\s,]{1,3}$")
 MAX_NAME_WORDS = 4
 
 
@@ -97,9 +106,9 @@ def findings(doc: Document) -> list[Finding]:
         spans["pii.handle"] = [s for s in _handles(text) if not _overlaps(s, emails)]
     else:
         emails = []
-    if "." in text or "/" in text:
+    if _URL_HINT.search(text):
         spans["pii.url"] = [s for s in _urls(text) if not _overlaps(s, emails)]
-    if any(char.isdigit() for char in text):
+    if _DIGIT.search(text):
         spans["pii.phone"] = list(_phones(doc))
         spans["pii.address"] = list(_addresses(doc))
         spans["pii.licence_plate"] = list(_plates(doc))
@@ -197,23 +206,29 @@ def _region_order(doc: Document) -> tuple[str, ...]:
 
 def _addresses(doc: Document) -> Iterator[Span]:
     folded = doc.lowered
-    grammars = [doc.lexicons[language].address for language in sorted(doc.languages) if language in doc.lexicons]
+    grammars = [
+        (doc.lexicons[language], doc.lexicons[language].address)
+        for language in sorted(doc.languages)
+        if language in doc.lexicons
+    ]
     for count, number in enumerate(_HOUSE_NUMBER.finditer(folded)):
         if count >= MAX_NUMBERS_CHECKED:
             break
         start, end = number.span()
         best: Span | None = None
-        for grammar in grammars:
+        for lexicon, grammar in grammars:
             if grammar.not_after.match(folded, end, end + _ADDRESS_WINDOW):
                 continue
             found_start, found_end = start, end
             if grammar.before is not None:
                 before = grammar.before.search(folded, max(0, start - _ADDRESS_WINDOW), start)
                 if before is not None:
-                    found_start = before.start()
+                    trimmed = _street_name_start(doc, before.start(), start, lexicon)
+                    if trimmed is not None:
+                        found_start = trimmed
             if grammar.after is not None:
                 after = grammar.after.match(folded, end, end + _ADDRESS_WINDOW)
-                if after is not None:
+                if after is not None and _street_name_start(doc, end, after.end(), lexicon) is not None:
                     found_end = after.end()
             if (found_start, found_end) == (start, end):
                 continue
@@ -224,6 +239,49 @@ def _addresses(doc: Document) -> Iterator[Span]:
                 best = (found_start, found_end)
         if best is not None:
             yield doc.span(*best)
+
+
+_ADDRESS_WORD = re.compile(r"[^\W\d_][\w'’\u0300-\u036f-]*")
+
+
+def _street_name_start(doc: Document, start: int, end: int, lexicon: Lexicon) -> int | None:
+    """Where a street address found in folded text really starts, judged by capitals in the original.
+
+    The patterns match lower-cased text, so "wohnt in der Berliner Straße 5" matches as a whole and "calle
+    Alcalá hubo 3 robos" looks like "calle <name> 3". Capitals tell them apart: words before the street
+    word are trimmed up to the first capitalised one ("Berliner Straße"), and a capitalised street name
+    followed by a lower-case word ("Alcalá hubo") is no street name. All-lower-case text is taken as typed.
+    None means "not an address".
+    """
+    original_start, original_end = doc.span(start, end)
+    words = [m for m in _ADDRESS_WORD.finditer(doc.text, original_start, original_end)]
+    suffixes = tuple(fold_term(s) for s in lexicon.data["address"]["street_suffixes"])
+    street_at = next(
+        (
+            i
+            for i, m in enumerate(words)
+            if _fold_word(m.group()) in lexicon.street_words or _is_street_word(_fold_word(m.group()), suffixes)
+        ),
+        None,
+    )
+    if street_at is None:
+        return start
+    particles = {fold_term(p) for p in lexicon.data["address"]["particles"]}
+    if street_at > 0:
+        # Name before the street word: start at its first capitalised word, else at the last word.
+        leading = words[:street_at]
+        first = next((m for m in leading if m.group()[0].isupper()), leading[-1])
+        return _folded_position(doc, first.start())
+    content = [m.group() for m in words[1:] if _fold_word(m.group()) not in particles]
+    if content and content[0][0].isupper() and any(word[0].islower() for word in content[1:]):
+        return None
+    return start
+
+
+def _folded_position(doc: Document, original: int) -> int:
+    if doc.folded.starts is None:
+        return original
+    return next(i for i, s in enumerate(doc.folded.starts) if s >= original)
 
 
 # -- licence plates ----------------------------------------------------------------------------------------
@@ -238,10 +296,12 @@ def _plates(doc: Document) -> Iterator[Span]:
         ):
             continue
         yield match.span()
+    strict = [match.span() for match in _STRICT_PLATE.finditer(text)]
     stopwords = _stopwords(doc)
     for cue_end in cue_ends:
         found = _plate_after_cue(doc.lowered, cue_end, stopwords)
-        if found is not None:
+        # A plate in its national format is already exact; the cue reading may have run on into a word.
+        if found is not None and not _overlaps(doc.span(*found), strict):
             yield doc.span(*found)
 
 
@@ -294,32 +354,82 @@ def _name_words(lexicons: tuple[Lexicon, ...]) -> tuple[frozenset[str], ...]:
     )
 
 
+@functools.cache
+def _street_suffixes(lexicons: tuple[Lexicon, ...]) -> tuple[str, ...]:
+    return tuple(sorted({fold_term(s) for lex in lexicons for s in lex.data["address"]["street_suffixes"]}))
+
+
+@functools.cache
+def _name_patterns(lexicons: tuple[Lexicon, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Where a name may start (a given name or a title, in folded text), and a run of capitalised words.
+
+    Scanning for the few places where a given name or title occurs, rather than looking at every capitalised
+    word (every sentence starts with one), is what keeps name detection cheap on long reports.
+    """
+    given, titles, particles, _, _ = _name_words(lexicons)
+    starts = re.compile(rf"(?<![\w'-])(?:{literal_alternation(sorted(given | titles))})(?![\w'-])")
+    particle = literal_alternation(sorted(p for p in particles if p))
+    capitalised = rf"[A-ZÀ-ÖØ-ÞĀ-ʯ]{_LETTER}{{0,30}}(?:['’-]{_LETTER}{{1,30}}){{0,2}}"
+    gap = rf"\.?[ \t]{{1,2}}(?:(?i:{particle})[ \t]{{1,2}}){{0,3}}"
+    run = re.compile(rf"{capitalised}(?:{gap}{capitalised}){{0,{MAX_NAME_WORDS}}}")
+    return starts, run
+
+
 def _person_names(doc: Document) -> Iterator[Span]:
     """Private persons' names.
 
     A run of capitalised words is a name when it starts with a title ("Mrs Patel", "la signora Esposito"),
     or with a known given name followed by a surname ("Mark Thompson", "Tim de Vries"), or when a cue such
-    as "it was", "heißt", "si chiama" introduces it. A run is never a name when it, or one of the two words
-    before it, or the word after it, is a place word: "rue Victor Hugo", "Victoria Station", "Saint-Michel",
-    "Albert Heijn" (a shop), "lycée Jean Jaurès". Lower-case names are caught only after a cue word.
+    as "it was", "heißt", "si chiama" introduces it. A run is never a name when it, or the word before it
+    (skipping particles), or the word after it, is a place word: "rue Victor Hugo", "Victoria Station",
+    "Saint-Michel", "Albert Heijn" (a shop), "lycée Jean Jaurès". Lower-case names are caught only after a
+    cue word ("it was kevin").
     """
     text = doc.text
-    given, titles, particles, not_names, indefinite = _name_words(tuple(doc.lexicons.values()))
+    lexicons = tuple(doc.lexicons.values())
+    given, titles, particles, not_names, indefinite = _name_words(lexicons)
+    suffixes = _street_suffixes(lexicons)
+    starts, run_pattern = _name_patterns(lexicons)
     cue_ends = {doc.folded.original_index(t.end) for t in doc.vocabulary if t.key == "pii.name_cues"}
-    for run in _capitalised_runs(text, particles, titles):
+    candidates: dict[int, bool] = {}  # original position where a run starts -> introduced by a cue
+    for match in starts.finditer(doc.lowered):
+        start, end = doc.span(*match.span())
+        if text[start].isupper():
+            candidates.setdefault(start, False)
+        elif match.group() in titles:
+            # A lower-case title ("la signora", "mevrouw"): the run starts at the next word.
+            after = _WORD_AFTER.match(text, end)
+            if after is not None and after.group(1)[0].isupper():
+                candidates.setdefault(after.start(1), False)
+    for cue_end in cue_ends:
+        after = _WORD_AFTER.match(text, cue_end)
+        if after is None:
+            continue
+        word = after.group(1)
+        if word[0].isupper():
+            candidates[after.start(1)] = True
+        elif _fold_word(word) in given:
+            # Lower-case given names are only trusted right after a cue: "it was kevin", "c'est karim".
+            yield after.span(1)
+    covered = -1
+    for position in sorted(candidates):
+        if position < covered:
+            continue
+        match = run_pattern.match(text, position)
+        if match is None:
+            continue
+        covered = match.end()
+        run = [m.span() for m in _CAPITALISED.finditer(text, match.start(), match.end())]
         folded = [_fold_word(text[s:e]) for s, e in run]
-        if any(word in not_names for word in folded) or _place_context(text, run, not_names, particles):
+        if any(word in not_names or _is_street_word(word, suffixes) for word in folded):
+            continue
+        if _place_context(text, run, not_names, particles):
             continue
         name = _name_in_run(text, run, folded, given, titles, indefinite)
-        if name is None and len(run) >= 2 and any(0 <= run[0][0] - cue_end <= 3 for cue_end in cue_ends):
+        if name is None and len(run) >= 2 and candidates[position]:
             name = run
         if name:
             yield name[0][0], name[-1][1]
-    # Lower-case given names are only trusted right after a cue: "it was kevin", "c'est karim".
-    for cue_end in cue_ends:
-        after = _WORD_AFTER.match(text, cue_end)
-        if after is not None and after.group(1)[0].islower() and _fold_word(after.group(1)) in given:
-            yield after.span(1)
 
 
 def _name_in_run(
@@ -353,32 +463,10 @@ def _name_in_run(
     return None
 
 
-def _capitalised_runs(text: str, particles: frozenset[str], titles: frozenset[str]) -> Iterator[list[Span]]:
-    """Runs of capitalised words joined by spaces, name particles ("de", "van der") or a title's full stop."""
-    run: list[Span] = []
-    for match in _CAPITALISED.finditer(text):
-        if not match.group()[0].isupper():
-            continue
-        if run and _joined(text[run[-1][1] : match.start()], particles, text[run[-1][0] : run[-1][1]], titles):
-            if len(run) < MAX_NAME_WORDS + 1:
-                run.append(match.span())
-            continue
-        if run:
-            yield run
-        run = [match.span()]
-    if run:
-        yield run
-
-
-def _joined(gap: str, particles: frozenset[str], previous: str, titles: frozenset[str]) -> bool:
-    if gap.startswith(".") and _fold_word(previous) in titles:
-        gap = gap[1:]
-    if not gap or not gap[0].isspace() or len(gap) > 16:
-        return False
-    inner = gap.split()
-    if not inner:
-        return len(gap) <= 2
-    return all(_fold_word(word) in particles for word in inner)
+@functools.lru_cache(maxsize=65536)
+def _is_street_word(word: str, suffixes: tuple[str, ...]) -> bool:
+    """ "Pieterszoonplein", "Goethestraße": a compound ending in a street word names a street, not a person."""
+    return any(word.endswith(suffix) and len(word) > len(suffix) + 2 for suffix in suffixes)
 
 
 def _place_context(text: str, run: list[Span], not_names: frozenset[str], particles: frozenset[str]) -> bool:
@@ -411,5 +499,13 @@ def _word_before(text: str, position: int) -> tuple[str, int] | None:
     return match.group(1), match.start(1)
 
 
+# Elided articles and prepositions: in "l'école" or "dell'ospedale" the word after them is what counts
+# (but not in "c'est" or "qu'il", where the part after the apostrophe is a verb or pronoun).
+_ELIDED = frozenset({"l", "d", "dell", "all", "nell", "sull", "dall", "un", "de l"})
+
+
+@functools.lru_cache(maxsize=65536)
 def _fold_word(word: str) -> str:
-    return fold_term(word).strip(".'’-")
+    folded = fold_term(word).strip(".'’-")
+    head, apostrophe, tail = folded.rpartition("'")
+    return tail if apostrophe and head in _ELIDED else folded

@@ -47,11 +47,21 @@ def _descriptor_count(doc: Document, protected: list[Term]) -> int:
     blocked = [(term.start, term.end) for term in protected]
     spans = [
         (term.start, term.end)
-        for term in doc.vocabulary
-        if term.key.startswith("descriptor.")
-        and not any(start < term.end and term.start < end for start, end in blocked)
+        for term in doc.descriptors
+        if not any(start < term.end and term.start < end for start, end in blocked)
     ]
-    return len({doc.lowered[start:end] for start, end in merge_spans(spans)})
+    return len({doc.lowered[start:end] for start, end in _join_adjacent(merge_spans(spans), doc.lowered)})
+
+
+def _join_adjacent(spans: tuple[tuple[int, int], ...], folded: str) -> list[tuple[int, int]]:
+    """Spans separated by a single space are one descriptor: "puffer jacket", "schwarze Jacke"."""
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and folded[joined[-1][1] : start] == " ":
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def _same_sentence(doc: Document, first: Term, second: Term) -> bool:

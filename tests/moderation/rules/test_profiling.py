@@ -1,0 +1,78 @@
+"""profiling.protected_attribute: a person described by a protected attribute instead of what they did."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.engine import Draft, screen
+
+CODE = "profiling.protected_attribute"
+
+
+def _codes(text: str) -> set[str]:
+    return {hit.code for hit in screen(Draft(text=text)).hits}
+
+
+def test_it_holds_a_description_by_ethnicity_alone_and_asks_for_behaviour_and_clothing() -> None:
+    text = "Arab guy standing by the cash machine for ages, looks suspicious."
+    screening = screen(Draft(text=text))
+    assert screening.verdict == "hold"
+    hit = next(hit for hit in screening.hits if hit.code == CODE)
+    assert [text[s:e] for s, e in hit.spans] == ["Arab guy", "suspicious"]
+    assert "clothing" in hit.explanation and "what they did" in hit.explanation
+    # The attribute is held for a moderator, not cut out of the text.
+    assert screening.redacted_text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Un jeune maghrébin traîne devant le tabac.",
+        "Zwei Rumänen betteln vor dem Supermarkt, sehr aufdringlich.",
+        "Un grupo de rumanos en la puerta del banco.",
+        "C'è un nordafricano che guarda dentro le macchine.",
+        "Een groep Marokkanen bij het winkelcentrum.",
+        "Two black lads by the shop, up to no good.",
+    ],
+)
+def test_it_holds_a_description_by_a_protected_attribute_in_any_language(text: str) -> None:
+    assert CODE in _codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Black guy, tall, red puffer jacket, grabbed my phone and ran towards the canal.",
+        "Une femme noire d'environ 40 ans, manteau beige, a arraché mon sac et s'est enfuie vers la gare.",
+        "Ein türkischer Mann, etwa 1,80, graue Jacke, hat mich geschubst und ist Richtung Bahnhof gerannt.",
+        "Un chico gitano con gorra blanca y chándal gris me robó el móvil.",
+        "Un ragazzo albanese alto con giubbotto nero mi ha strappato la borsa.",
+        "Een Marokkaanse jongen met een rode pet en een grijze jas sloeg mijn spiegel eraf.",
+    ],
+)
+def test_it_accepts_a_protected_attribute_given_with_two_or_more_other_descriptors(text: str) -> None:
+    assert CODE not in _codes(text)
+
+
+def test_a_suspicion_word_next_to_the_attribute_raises_the_bar_to_three_descriptors() -> None:
+    assert CODE in _codes("Suspicious Asian man in a grey hoodie and jeans near the cars.")
+    assert CODE not in _codes("Suspicious Asian man in a grey hoodie and jeans tried the car doors.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A tall man in a black hoodie snatched my bag.",
+        "Black jacket, white trainers, ran off with a bike.",
+        "White van parked on the pavement every morning.",
+        "The policeman was very kind and took my statement.",
+        "Schwarzer Audi ohne Licht rast jede Nacht durch die Straße.",
+        "Un homme en noir a forcé la porte du local vélos.",
+    ],
+)
+def test_colours_of_clothes_and_cars_are_not_skin_colours(text: str) -> None:
+    assert CODE not in _codes(text)
+
+
+def test_it_accepts_a_report_about_discrimination_that_names_the_attribute() -> None:
+    assert CODE not in _codes("Racist abuse shouted at a Muslim woman at the bus stop this morning.")
