@@ -16,6 +16,10 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from api.websocket_auth import HeaderAuthMiddleware  # noqa: E402
 from backend.routing import websocket_urlpatterns  # noqa: E402
+from moderation.engine import warm_up  # noqa: E402
+
+# Compile the moderation lexicons now, not while the first citizen waits for an answer.
+warm_up()
 
 application = ProtocolTypeRouter(
     {
