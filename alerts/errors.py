@@ -47,3 +47,9 @@ class NoServiceArea(LanternError):
     title = _("Service area not configured")
     problem_type = "service-area-not-configured"
     status = 503
+
+
+class SubscriptionLimitReached(LanternError):
+    title = _("Too many alert zones")
+    problem_type = "subscription-limit"
+    status = 409

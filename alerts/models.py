@@ -63,6 +63,13 @@ class Category(models.Model):
     sensitive = models.BooleanField(default=False)
     # Reporting it suggests someone may be in danger now: the app shows the emergency number.
     signals_danger = models.BooleanField(default=False)
+    # What must hold before a published report of this category becomes a public alert (alerts.taxonomy).
+    corroboration = models.CharField(
+        max_length=12,
+        choices=[("never", "Never alerted"), ("moderator", "A moderator approved it"),
+                 ("two_devices", "Two devices nearby within the hour"), ("either", "Moderator or two devices")],
+        default="moderator",
+    )
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 
@@ -79,6 +86,12 @@ class Category(models.Model):
     @property
     def is_insecurity_factor(self) -> bool:
         return self.group == self.Group.INSECURITY
+
+
+def _daily_push_cap_default() -> int:
+    from django.conf import settings
+
+    return settings.ALERT_DAILY_PUSH_CAP
 
 
 class Device(models.Model):
@@ -98,6 +111,14 @@ class Device(models.Model):
     push_enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Alert pushes: none during quiet hours (local time, may run past midnight), at most a few a day.
+    # Per device, not per zone: a person sleeps once, however many places they watch.
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    daily_push_cap = models.PositiveSmallIntegerField(default=_daily_push_cap_default)
+    # The local day of the pushes counted in push_count, claimed atomically by the fan-out.
+    push_day = models.DateField(null=True, blank=True, editable=False)
+    push_count = models.PositiveSmallIntegerField(default=0, editable=False)
 
     # A device is the principal of citizen requests (request.user); these make it quack like one.
     is_authenticated = True
@@ -159,6 +180,8 @@ class Report(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True, help_text="When text and exact location were erased")
+    # How victim support may reach the citizen: kept only with consent.victim_support, erased with the text.
+    contact = models.JSONField(default=dict, blank=True, help_text="Phone or e-mail for victim support; never public")
 
     class Meta:
         ordering = ["-created_at"]
@@ -199,3 +222,117 @@ class ReportPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"photo {self.pk} of {self.report_id}"
+
+
+# --- citizen alerts ----------------------------------------------------------------------------
+
+
+class Subscription(models.Model):
+    """A zone a device watches: a disc around a point, for all alertable categories or a chosen few."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="subscriptions")
+    label = models.CharField(max_length=60, blank=True, default="")
+    center = models.PointField(srid=4326, spatial_index=False)
+    radius_m = models.PositiveIntegerField()
+    # The disc's bounding box, GiST-indexed: the fan-out finds candidates with ``reach && alert point`` and
+    # keeps those within ``radius_m`` on the sphere (benchmarks/fanout.py measured the alternatives).
+    reach = models.PolygonField(srid=4326)
+    # Category codes; empty means every category that may be alerted.
+    categories = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["device", "created_at"], name="subscription_device")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(radius_m__gte=50, radius_m__lte=10_000), name="subscription_radius_50m_10km"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"zone {str(self.id)[:8]} of {self.device_id}"
+
+
+class Alert(models.Model):
+    """A public alert: what nearby citizens learn of one or more published reports.
+
+    Nothing here says who reported or exactly where: the point is the centre of the H3 resolution-9 cell
+    of the report's place moved by planar Laplace noise (drawn once, here), times are quarter hours, and
+    the text is generated from the category, the part of the day and the district.
+    """
+
+    class EndReason(models.TextChoices):
+        EXPIRED = "expired", "Expired"
+        RETRACTED = "retracted", "Retracted (its reports were withdrawn or rejected)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    district_name = models.CharField(max_length=120, blank=True, default="")
+    point = models.PointField(geography=True, srid=4326)
+    cell = models.CharField(max_length=16, help_text="H3 resolution-9 cell of the published point")
+    cell_r7 = models.CharField(max_length=16, db_index=True, help_text="Its resolution-7 parent (live feeds)")
+    # The resolution-9 cell of the first report's true place: merges similar reports, never shown.
+    source_cell = models.CharField(max_length=16)
+    occurred_at = models.DateTimeField(help_text="Quarter hour of the incident")
+    visible_from = models.DateTimeField(help_text="Ongoing incidents are shown only after a delay")
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True, default="")
+    ongoing = models.BooleanField(default=False)
+    report_count = models.PositiveIntegerField(default=1)
+    reports = models.ManyToManyField(Report, through="AlertReport", related_name="alerts")
+    # Delivery figures by PushDelivery status, refreshed by the fan-out: {"matched": n, "sent": n, …}.
+    delivery = models.JSONField(default=dict, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="When the fan-out started")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["source_cell", "category", "occurred_at"], name="alert_merge"),
+            models.Index(fields=["expires_at"], condition=models.Q(ended_at__isnull=True), name="alert_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"alert {self.category_id} {self.cell} {str(self.id)[:8]}"
+
+
+class AlertReport(models.Model):
+    """Which reports an alert speaks of. A report feeds at most one alert."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="links")
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="alert_link")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.report_id} → {self.alert_id}"
+
+
+class PushDelivery(models.Model):
+    """One alert pushed (or deliberately not) to one device. Unique: no device gets an alert twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Handed to FCM"
+        SKIPPED_QUIET = "skipped_quiet", "Skipped: quiet hours"
+        SKIPPED_CAP = "skipped_cap", "Skipped: daily cap reached"
+        PUSH_OFF = "push_off", "Not sent: push is not configured"
+        INVALID_TOKEN = "invalid_token", "Token unregistered or invalid: device deactivated"
+        FAILED = "failed", "Failed after retries"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "device"], name="push_once_per_alert_device")]
+        indexes = [models.Index(fields=["alert", "status"], name="push_alert_status")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} → {self.device_id}: {self.status}"

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from alerts.models import Category, Device, District, Report, ServiceArea
+from alerts.models import Alert, AlertReport, Category, Device, District, Report, ServiceArea, Subscription
 from moderation.engine import NearbyActivity, ReporterHistory
 
 
@@ -34,7 +35,7 @@ def report_list_for(*, device: Device) -> QuerySet[Report]:
     return (
         Report.objects.filter(device=device)
         .select_related("category", "district", "case")
-        .prefetch_related("case__hits")
+        .prefetch_related("case__hits", "referrals__partner")
         .annotate(photo_count=Count("photos"))
         .order_by("-created_at", "-id")
     )
@@ -74,3 +75,51 @@ def nearby_activity(*, point: Point, now: datetime) -> NearbyActivity:
         created_at__gte=now - NEARBY_WINDOW, location__distance_lte=(point, D(m=NEARBY_RADIUS_M))
     ).aggregate(reports=Count("id"), devices=Count("device", distinct=True))
     return NearbyActivity(reports=counts["reports"], distinct_devices=counts["devices"])
+
+
+# --- citizen alerts ----------------------------------------------------------------------------
+
+
+def alerts_active(*, now: datetime | None = None) -> QuerySet[Alert]:
+    """Alerts anyone may see now: visible (past an ongoing incident's delay), not expired, not retracted."""
+    now = now or timezone.now()
+    return (
+        Alert.objects.filter(ended_at__isnull=True, visible_from__lte=now, expires_at__gt=now)
+        .select_related("category")
+        .prefetch_related(Prefetch("links", queryset=AlertReport.objects.select_related("report")))
+        .order_by("-occurred_at", "id")
+    )
+
+
+def alert_list_near(*, point: Point, radius_m: int, now: datetime | None = None) -> QuerySet[Alert]:
+    """Active alerts whose published point lies within ``radius_m`` of ``point``."""
+    return alerts_active(now=now).filter(point__dwithin=(point, D(m=radius_m)))
+
+
+def alert_get(*, alert_id: uuid.UUID | str, now: datetime | None = None) -> Alert:
+    """One active alert; ``Alert.DoesNotExist`` for a missing, expired, retracted or not yet visible one."""
+    try:
+        alert_uuid = alert_id if isinstance(alert_id, uuid.UUID) else uuid.UUID(str(alert_id))
+    except ValueError as exc:
+        raise Alert.DoesNotExist from exc
+    return alerts_active(now=now).get(pk=alert_uuid)
+
+
+def alerts_in_feed_cells(*, feed_cells: list[str], now: datetime | None = None) -> QuerySet[Alert]:
+    """Active alerts in the given resolution-7 cells: the snapshot of a live feed."""
+    return alerts_active(now=now).filter(cell_r7__in=feed_cells)
+
+
+def subscription_list_for(*, device: Device) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(device=device).order_by("created_at", "id")
+
+
+def subscription_get_for(*, device: Device, subscription_id: uuid.UUID | str) -> Subscription:
+    """One of the device's zones; ``DoesNotExist`` alike for "missing" and "not yours"."""
+    try:
+        subscription_uuid = (
+            subscription_id if isinstance(subscription_id, uuid.UUID) else uuid.UUID(str(subscription_id))
+        )
+    except ValueError as exc:
+        raise Subscription.DoesNotExist from exc
+    return subscription_list_for(device=device).get(pk=subscription_uuid)

@@ -7,22 +7,40 @@ referral delivery) are deferred as jobs in the same transaction, never done inli
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.contrib.gis.geos import MultiPolygon, Point
+import h3
+from django.conf import settings
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.contrib.gis.measure import D
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from alerts import events as alert_events
+from alerts import fanout as alert_fanout
 from alerts.credentials import credential_digest, credential_new
 from alerts.emergency import danger_now
-from alerts.errors import NoServiceArea, OutsideServiceArea, ReportNotWithdrawable
-from alerts.models import Category, Device, District, Report, ReportPhoto, ServiceArea
+from alerts.errors import NoServiceArea, OutsideServiceArea, ReportNotWithdrawable, SubscriptionLimitReached
+from alerts.models import (
+    Alert,
+    AlertReport,
+    Category,
+    Device,
+    District,
+    Report,
+    ReportPhoto,
+    ServiceArea,
+    Subscription,
+)
 from alerts.photos import SanitizedPhoto
+from alerts.public import alert_public
 from alerts.selectors import (
     district_containing,
     nearby_activity,
@@ -32,11 +50,17 @@ from alerts.selectors import (
 )
 from moderation import services as moderation
 from moderation.engine import Draft, Screening, screen
-from privacy.cells import point_coarsen
+from moderation.models import Decision
+from privacy.cells import cell_of, point_coarsen
+from privacy.geo import bbox_around, epsilon_for, planar_laplace
+from privacy.timebands import time_floor
+from referrals.services import referral_status_record, referrals_create, referrals_erase
 
 logger = logging.getLogger(__name__)
 
 DEVICE_TOKEN_PREFIX = "ltd"  # noqa: S105 - a label, not a secret
+# Public alerts sit on H3 resolution-9 cells (about 0.1 km², 174 m edges).
+ALERT_CELL_RESOLUTION = 9
 
 
 @dataclass(frozen=True)
@@ -83,7 +107,8 @@ def device_update(
 @transaction.atomic
 def device_delete(*, device: Device) -> int:
     """Forget the device. Its reports stay, anonymised (no link to any device); answers their count."""
-    anonymised = Report.objects.filter(device=device).update(device=None, updated_at=timezone.now())
+    # The contact a citizen left for victim support would re-identify an anonymised report.
+    anonymised = Report.objects.filter(device=device).update(device=None, contact={}, updated_at=timezone.now())
     device.delete()
     return anonymised
 
@@ -106,6 +131,7 @@ def report_submit(
     photos: list[SanitizedPhoto] | None = None,
     language: str | None = None,
     source: str = Report.Source.APP,
+    contact: dict[str, Any] | None = None,
 ) -> Report:
     """Screen and store a citizen's report, with its photos and its moderation case, in one transaction.
 
@@ -145,6 +171,8 @@ def report_submit(
                 consent_police=consent.share_with_police,
                 consent_victim_support=consent.victim_support,
                 consent_public_alert=consent.public_alert,
+                # A way to reach the citizen is kept only for the victim support they asked for.
+                contact=(contact or {}) if consent.victim_support else {},
                 perception=perception,
                 factors=sorted(set(factors or [])),
                 emergency=danger_now(
@@ -159,7 +187,9 @@ def report_submit(
                 record.file.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
                 stored_files.append(record.file.name)
                 record.save()
+            alert_consider(report=report)
             moderation.case_open(report=report, screening=screening)
+            referrals_create(report=report)
     except BaseException:
         # The rows are gone with the rollback; the files must go too, or they would outlive the report.
         for name in stored_files:
@@ -192,6 +222,8 @@ def _report_erase(report: Report, *, now: datetime) -> None:
     report.accuracy_m = None
     report.description = ""
     report.public_description = ""
+    report.contact = {}
+    referrals_erase(report=report, now=now)
     report.erased_at = now
     for photo in report.photos.all():
         photo.file.delete(save=False)
@@ -227,6 +259,10 @@ def report_decide(*, report_id: Any, moderator: Any, decision: str, reason_code:
     elif decision == "reject":
         report.status, report.public_description = Report.Status.REJECTED, ""
     report.save(update_fields=["status", "public_description", "updated_at"])
+    # Now public: municipal services, which only ever receive what the public may see, may be due one.
+    referrals_create(report=report)
+    alert_consider(report=report)
+    reporter_notify(report=report, event="moderation.decided")
     return report
 
 
@@ -266,6 +302,235 @@ def report_retention_apply(*, days: int, now: datetime | None = None, batch_size
         erased += len(batch)
         if len(batch) < batch_size:
             return erased
+
+
+# --- citizen alerts ------------------------------------------------------------------------------
+
+
+def alert_consider(*, report: Report) -> Alert | None:
+    """Make a public alert of a published report, or fold it into a similar one, when everything allows it.
+
+    Called when a report is created and when a moderator publishes it. An alert needs the reporter's
+    consent, a category that may be alerted (never a sensitive one) and the category's corroboration
+    policy; its point is noised once, here, and stored. The fan-out is scheduled in the same transaction
+    (after the delay of ongoing incidents) and live feeds hear of it after commit.
+
+    Never raises: a report that was acknowledged must not be lost, nor a moderator's decision undone,
+    because something went wrong with its alert. The failure is logged instead.
+    """
+    try:
+        with transaction.atomic():
+            return _alert_consider(report, now=timezone.now())
+    except Exception:
+        logger.exception("public alert for report %s not considered", report.pk)
+        return None
+
+
+def _alert_consider(report: Report, *, now: datetime) -> Alert | None:
+    category = report.category
+    if (
+        report.status != Report.Status.PUBLISHED
+        or not report.consent_public_alert
+        or report.kind != Report.Kind.INCIDENT
+        or category.sensitive
+        or category.corroboration == "never"
+        or report.erased_at is not None
+    ):
+        return None
+    link = AlertReport.objects.filter(report=report).select_related("alert").first()
+    if link is not None:
+        return link.alert
+    expiry = timedelta(hours=settings.ALERT_EXPIRY_HOURS)
+    if report.occurred_at <= now - expiry:
+        return None  # old news: an alert now would only feed fear
+    occurred_at = time_floor(report.occurred_at)
+    source_cell = cell_of(report.location.x, report.location.y, ALERT_CELL_RESOLUTION)
+    with connection.cursor() as cursor:
+        # Two similar reports at once must fold into one alert, not race into two.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"alert:{category.code}:{source_cell}"])
+    window = timedelta(minutes=settings.ALERT_MERGE_WINDOW_MINUTES)
+    similar = (
+        Alert.objects.select_for_update()
+        .filter(category=category, source_cell=source_cell, ended_at__isnull=True, expires_at__gt=now,
+                occurred_at__gte=occurred_at - window, occurred_at__lte=occurred_at + window)
+        .order_by("occurred_at", "id")
+        .first()
+    )
+    if similar is not None:
+        AlertReport.objects.create(alert=similar, report=report)
+        Alert.objects.filter(pk=similar.pk).update(report_count=F("report_count") + 1)
+        similar.refresh_from_db()
+        if similar.visible_from <= now:
+            alert_events.alert_event_send("alert.updated", alert_public(similar))
+        return similar
+    corroborating = _alert_corroboration(report, now=now)
+    if corroborating is None:
+        return None
+    epsilon = epsilon_for(math.log(settings.ALERT_NOISE_ODDS), settings.ALERT_NOISE_RADIUS_M)
+    noisy = planar_laplace(report.location.x, report.location.y, epsilon=epsilon)
+    lng, lat = point_coarsen(noisy.lng, noisy.lat, ALERT_CELL_RESOLUTION)
+    cell = cell_of(lng, lat, ALERT_CELL_RESOLUTION)
+    ongoing = report.emergency or now - report.occurred_at < timedelta(minutes=settings.ALERT_ONGOING_WINDOW_MINUTES)
+    visible_from = now + timedelta(minutes=settings.ALERT_ONGOING_DELAY_MINUTES) if ongoing else now
+    linked = [report, *(other for other in corroborating if not AlertReport.objects.filter(report=other).exists())]
+    alert = Alert.objects.create(
+        category=category,
+        district_name=report.district.name if report.district_id else "",
+        point=Point(lng, lat, srid=4326),
+        cell=cell,
+        cell_r7=h3.cell_to_parent(cell, 7),
+        source_cell=source_cell,
+        occurred_at=occurred_at,
+        visible_from=visible_from,
+        expires_at=occurred_at + expiry,
+        ongoing=ongoing,
+        report_count=len(linked),
+    )
+    AlertReport.objects.bulk_create(AlertReport(alert=alert, report=item) for item in linked)
+    # Deferred in this transaction: the alert and its fan-out exist together or not at all.
+    alert_fanout.alert_publish.configure(schedule_at=visible_from, lock=f"alert-{alert.pk}").defer(
+        alert_id=str(alert.pk)
+    )
+    if visible_from <= now:
+        alert_events.alert_event_send("alert.new", alert_public(alert))
+    return alert
+
+
+def _alert_corroboration(report: Report, *, now: datetime) -> list[Report] | None:
+    """The other reports that corroborate this one ([] when a moderator's approval suffices), or None
+    when the category's policy does not hold yet."""
+    policy = report.category.corroboration
+    if policy in ("moderator", "either"):
+        approved = Decision.objects.filter(
+            case__report_id=report.pk, outcome__in=(Decision.Outcome.APPROVE, Decision.Outcome.APPROVE_REDACTED)
+        ).exists()
+        if approved:
+            return []
+    if policy in ("two_devices", "either") and report.device_id is not None:
+        window = timedelta(minutes=settings.ALERT_CORROBORATION_WINDOW_MINUTES)
+        others = list(
+            Report.objects.filter(
+                category=report.category, kind=Report.Kind.INCIDENT, status=Report.Status.PUBLISHED,
+                consent_public_alert=True, erased_at__isnull=True, device__isnull=False,
+                occurred_at__gte=report.occurred_at - window, occurred_at__lte=report.occurred_at + window,
+                location__distance_lte=(report.location, D(m=settings.ALERT_CORROBORATION_RADIUS_M)),
+            )
+            .exclude(pk=report.pk)
+            .exclude(device_id=report.device_id)
+            .order_by("created_at")[:20]
+        )
+        if others:
+            return others
+    return None
+
+
+def alerts_expire(*, now: datetime | None = None) -> int:
+    """End alerts that expired, and retract those none of whose reports is still published with consent
+    (withdrawn, rejected on appeal); live feeds hear ``alert.expired``. Answers how many ended."""
+    now = now or timezone.now()
+    still_backed = AlertReport.objects.filter(
+        alert=OuterRef("pk"), report__status=Report.Status.PUBLISHED, report__consent_public_alert=True
+    )
+    with transaction.atomic():
+        ending = list(
+            Alert.objects.select_for_update(skip_locked=True)
+            .filter(ended_at__isnull=True)
+            .filter(Q(expires_at__lte=now) | ~Exists(still_backed))
+            .order_by("expires_at")[:1000]
+        )
+        for alert in ending:
+            alert.ended_at = now
+            alert.end_reason = Alert.EndReason.EXPIRED if alert.expires_at <= now else Alert.EndReason.RETRACTED
+            if alert.visible_from <= now:
+                alert_events.alert_expired_send(alert_id=alert.pk, cell=alert.cell)
+        Alert.objects.bulk_update(ending, ["ended_at", "end_reason"])
+    return len(ending)
+
+
+def subscription_create(
+    *, device: Device, center: Point, radius_m: int, categories: list[str] | None = None, label: str = ""
+) -> Subscription:
+    """A new zone the device watches. A device keeps at most ALERT_SUBSCRIPTIONS_PER_DEVICE of them."""
+    with transaction.atomic():
+        # Locking the device serialises its concurrent creations, so the cap cannot be overrun.
+        Device.objects.select_for_update().filter(pk=device.pk).first()
+        if Subscription.objects.filter(device=device).count() >= settings.ALERT_SUBSCRIPTIONS_PER_DEVICE:
+            raise SubscriptionLimitReached(
+                _("A device may watch at most %(count)d zones; delete one first.")
+                % {"count": settings.ALERT_SUBSCRIPTIONS_PER_DEVICE}
+            )
+        return Subscription.objects.create(
+            device=device, center=center, radius_m=radius_m, reach=_subscription_reach(center, radius_m),
+            categories=sorted(set(categories or [])), label=label,
+        )
+
+
+def subscription_update(
+    *, subscription: Subscription, center: Point | None = None, radius_m: int | None = None,
+    categories: list[str] | None = None, label: str | None = None,
+) -> Subscription:
+    if center is not None:
+        subscription.center = center
+    if radius_m is not None:
+        subscription.radius_m = radius_m
+    if categories is not None:
+        subscription.categories = sorted(set(categories))
+    if label is not None:
+        subscription.label = label
+    subscription.reach = _subscription_reach(subscription.center, subscription.radius_m)
+    subscription.save()
+    return subscription
+
+
+def subscription_delete(*, subscription: Subscription) -> None:
+    subscription.delete()
+
+
+def _subscription_reach(center: Point, radius_m: int) -> Polygon:
+    return Polygon.from_bbox(bbox_around(center.x, center.y, radius_m))
+
+
+_UNCHANGED: Any = object()
+
+
+def device_alert_settings_update(
+    *, device: Device, quiet_hours: tuple[time, time] | None = _UNCHANGED, daily_push_cap: int | None = None
+) -> Device:
+    """Quiet hours (local start and end, or None for none) and the daily cap on alert pushes."""
+    fields = []
+    if quiet_hours is not _UNCHANGED:
+        device.quiet_hours_start, device.quiet_hours_end = quiet_hours or (None, None)
+        fields += ["quiet_hours_start", "quiet_hours_end"]
+    if daily_push_cap is not None:
+        device.daily_push_cap = daily_push_cap
+        fields.append("daily_push_cap")
+    if fields:
+        device.save(update_fields=fields)
+    return device
+
+
+_NOTICES = {
+    ("moderation.decided", Report.Status.PUBLISHED): "published",
+    ("moderation.decided", Report.Status.REJECTED): "rejected",
+    ("referral.received", None): "referral_acknowledged",
+}
+
+
+def reporter_notify(*, report: Report, event: str, **detail: str) -> None:
+    """Tell the reporter's own device about its report: on its live sockets and by push, after commit.
+
+    ``event`` is ``moderation.decided`` (told only when the report was published or rejected), or
+    ``referral.<partner status>``. Nothing of the report's content goes into the push.
+    """
+    if report.device_id is None:
+        return  # an anonymised report has nobody left to tell
+    if event == "moderation.decided" and report.status not in (Report.Status.PUBLISHED, Report.Status.REJECTED):
+        return
+    notice = _NOTICES.get((event, report.status if event.startswith("moderation.") else None), "updated")
+    update = {"report_id": str(report.pk), "event": event, "status": report.status, **detail}
+    alert_events.report_update_send(device_id=report.device_id, update=update)
+    # Deferred in the caller's transaction: a decision that rolls back tells nobody.
+    alert_fanout.notice_push.defer(device_id=str(report.device_id), report_id=str(report.pk), notice=notice)
 
 
 # --- places ------------------------------------------------------------------------------------
@@ -329,3 +594,26 @@ def reports_screen_in_bulk(*, reports: list[Report]) -> int:
         Report.objects.bulk_update(reports, ["status", "public_description"], batch_size=1000)
         moderation.cases_open_in_bulk(screened=screened)
     return len(screened)
+
+
+# --- referrals -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferralNews:
+    """A partner's status update as recorded: the caller tells the reporter when ``changed``."""
+
+    report: Report
+    referral: Any
+    changed: bool
+
+
+def report_referral_status_update(*, referral_id: Any, status: str, message: str = "") -> ReferralNews:
+    """Record a partner's news (received, in progress, closed, with a message) about one referral of a
+    report. Answers the report and the referral, so the caller can notify the reporter (push) when
+    something changed; a resent identical update changes nothing."""
+    referral, changed = referral_status_record(referral_id=referral_id, status=status, message=message)
+    report = Report.objects.select_related("device").get(pk=referral.report_id)
+    if changed:
+        reporter_notify(report=report, event=f"referral.{status}")
+    return ReferralNews(report=report, referral=referral, changed=changed)

@@ -14,7 +14,21 @@ from typing import Any
 from django.db import models, transaction
 
 TAXONOMY_FILE = Path(__file__).resolve().parent / "data" / "categories.json"
-SYNCED_FIELDS = ("group", "labels", "sensitive", "signals_danger", "position", "is_active")
+SYNCED_FIELDS = ("group", "labels", "sensitive", "signals_danger", "position", "is_active", "corroboration")
+
+# What must hold before a published report becomes a public alert. "never": no alert at all (sensitive
+# categories always); "moderator": a moderator approved this report; "two_devices": another device reported
+# the same category nearby within the hour; "either": one of the two.
+CORROBORATION_POLICIES = ("never", "moderator", "two_devices", "either")
+# A category the file does not say anything about waits for a human: the cautious default.
+CORROBORATION_DEFAULT = "moderator"
+
+
+def corroboration_policy(category: dict[str, Any]) -> str:
+    """The alert policy of a taxonomy entry: sensitive categories are never alerted, whatever the file says."""
+    if category.get("sensitive"):
+        return "never"
+    return str(category.get("corroboration", CORROBORATION_DEFAULT))
 
 
 def taxonomy_load() -> dict[str, Any]:
@@ -31,6 +45,10 @@ def taxonomy_load() -> dict[str, Any]:
             raise ValueError(f"category {code!r} does not sit in a known group named by its prefix")
         if "en" not in category["labels"]:
             raise ValueError(f"category {code!r} has no English label")
+        if category.get("corroboration", CORROBORATION_DEFAULT) not in CORROBORATION_POLICIES:
+            raise ValueError(f"category {code!r} has an unknown corroboration policy")
+        if category.get("sensitive") and category.get("corroboration", "never") != "never":
+            raise ValueError(f"category {code!r} is sensitive: it can never be alerted")
     return taxonomy
 
 
@@ -65,9 +83,15 @@ def taxonomy_sync(*, category_model: type[models.Model] | None = None) -> int:
             "signals_danger": bool(category.get("signals_danger", False)),
             "position": int(category.get("position", 0)),
             "is_active": True,
+            "corroboration": corroboration_policy(category),
         }
         for category in taxonomy_load()["categories"]
     }
+    # A data migration's historical model may predate a field: write only what it has.
+    known = {field.name for field in category_model._meta.get_fields()}
+    for values in wanted.values():
+        for field in [name for name in values if name not in known]:
+            del values[field]
     touched = 0
     with transaction.atomic():
         existing = {row.code: row for row in manager.select_for_update()}

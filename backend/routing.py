@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.urls import path
 
+from alerts.consumers import AlertFeedConsumer
 from moderation.consumers import ModerationQueueConsumer
 
 websocket_urlpatterns = [
     path("ws/moderation/", ModerationQueueConsumer.as_asgi()),
+    path("ws/alerts/", AlertFeedConsumer.as_asgi()),
 ]

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "moderation",
     "referrals",
     "alerts",
+    "maps",
     "api",
 ]
 BENCHMARK_ENDPOINTS = env_bool("LANTERN_BENCHMARK_ENDPOINTS", False)
@@ -201,6 +202,97 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1, minimum=1)
 
 FCM_CREDENTIALS_FILE = env_str("FCM_CREDENTIALS_FILE")
 FCM_PROJECT_ID = env_str("FCM_PROJECT_ID")
+
+# --- alerts ---
+# Public alerts: geo-indistinguishability ε = ln(ALERT_NOISE_ODDS) / ALERT_NOISE_RADIUS_M, i.e. by default
+# any two places 200 m apart are at most 4× more or less likely to have produced a published point.
+ALERT_NOISE_RADIUS_M = env_int("ALERT_NOISE_RADIUS_M", 200, minimum=10)
+ALERT_NOISE_ODDS = float(env_str("ALERT_NOISE_ODDS", "4") or "4")
+if not ALERT_NOISE_ODDS > 1:
+    raise ImproperlyConfigured("ALERT_NOISE_ODDS must be a number greater than 1")
+# Ongoing incidents (the emergency flag, or under ALERT_ONGOING_WINDOW_MINUTES old) are shown this much later,
+# so that nobody rushes to the scene.
+ALERT_ONGOING_DELAY_MINUTES = env_int("ALERT_ONGOING_DELAY_MINUTES", 10, minimum=0)
+ALERT_ONGOING_WINDOW_MINUTES = env_int("ALERT_ONGOING_WINDOW_MINUTES", 60, minimum=0)
+ALERT_EXPIRY_HOURS = env_int("ALERT_EXPIRY_HOURS", 24, minimum=1)
+ALERT_MERGE_WINDOW_MINUTES = env_int("ALERT_MERGE_WINDOW_MINUTES", 120, minimum=0)
+ALERT_CORROBORATION_RADIUS_M = env_int("ALERT_CORROBORATION_RADIUS_M", 300, minimum=1)
+ALERT_CORROBORATION_WINDOW_MINUTES = env_int("ALERT_CORROBORATION_WINDOW_MINUTES", 60, minimum=1)
+ALERT_SHOW_DETAILS = env_bool("ALERT_SHOW_DETAILS", True)
+ALERT_MAX_RADIUS_M = 10_000
+ALERT_SUBSCRIPTIONS_PER_DEVICE = env_int("ALERT_SUBSCRIPTIONS_PER_DEVICE", 5, minimum=1)
+ALERT_DAILY_PUSH_CAP = env_int("ALERT_DAILY_PUSH_CAP", 5, minimum=0)
+ALERT_LIVE_MAX_CELLS = env_int("ALERT_LIVE_MAX_CELLS", 50, minimum=1)
+FCM_BATCH_SIZE = min(env_int("FCM_BATCH_SIZE", 500, minimum=1), 500)  # FCM's own limit per send_each
+# Jobs that share one big alert's pushes (each takes other batches): run as many worker processes.
+FCM_SENDERS = env_int("FCM_SENDERS", 4, minimum=1)
+FCM_TIMEOUT_SECONDS = env_int("FCM_TIMEOUT_SECONDS", 10, minimum=1)
+FCM_MAX_ATTEMPTS = env_int("FCM_MAX_ATTEMPTS", 8, minimum=1)
+FCM_RETRY_BASE_SECONDS = env_int("FCM_RETRY_BASE_SECONDS", 30, minimum=1)
+RATE_LIMITS["alert_list_device"] = env_str("RATE_ALERTS_PER_DEVICE", "600/h")
+
+# --- referrals ---------------------------------------------------------------------------------
+# Who receives a report when no partner's jurisdiction serves its place: a partner name per kind (as
+# entered in the admin); empty means nobody.
+REFERRAL_FALLBACK_PARTNERS = {
+    "police": env_str("REFERRAL_FALLBACK_POLICE", "") or "",
+    "victim_support": env_str("REFERRAL_FALLBACK_VICTIM_SUPPORT", "") or "",
+    "municipal_service": env_str("REFERRAL_FALLBACK_MUNICIPAL_SERVICE", "") or "",
+}
+# Temporary failures are retried after about 1, 2, 4 … minutes (±20 % jitter), at most 6 hours apart,
+# for 48 hours; then the referral is a dead letter an operator requeues in the admin.
+REFERRAL_RETRY_BASE_SECONDS = env_int("REFERRAL_RETRY_BASE_SECONDS", 60, minimum=1)
+REFERRAL_RETRY_MAX_SECONDS = env_int("REFERRAL_RETRY_MAX_SECONDS", 6 * 3600, minimum=1)
+REFERRAL_GIVE_UP_HOURS = env_int("REFERRAL_GIVE_UP_HOURS", 48, minimum=1)
+REFERRAL_WEBHOOK_TIMEOUT_SECONDS = env_int("REFERRAL_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# How long a worker owns a referral it is sending; after that a dead worker's referral is sent again.
+REFERRAL_DELIVERY_LEASE_SECONDS = env_int("REFERRAL_DELIVERY_LEASE_SECONDS", 120, minimum=2)
+if REFERRAL_DELIVERY_LEASE_SECONDS <= REFERRAL_WEBHOOK_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured("REFERRAL_DELIVERY_LEASE_SECONDS must be longer than REFERRAL_WEBHOOK_TIMEOUT_SECONDS")
+REFERRAL_EMAIL_FROM = env_str("REFERRAL_EMAIL_FROM", "Lantern referrals <referrals@localhost>") or ""
+# E-mail (Django's mailers): referrals to e-mail partners. SMTP in production, the console in development.
+_EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if LANTERN_ENV == "development"
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL_BACKEND,
+        "OPTIONS": {
+            "host": env_str("EMAIL_HOST", "localhost") or "localhost",
+            "port": env_int("EMAIL_PORT", 25, minimum=1),
+            "username": env_str("EMAIL_HOST_USER", "") or "",
+            "password": env_str("EMAIL_HOST_PASSWORD", "") or "",
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "timeout": REFERRAL_WEBHOOK_TIMEOUT_SECONDS,
+        } if _EMAIL_BACKEND.endswith("smtp.EmailBackend") else {},
+    }
+}
+# Open311 GeoReport v2 server (/open311/v2/): what discovery.json announces, and how much GET answers.
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "") or ""
+OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "Ask the operator for a key (manage.py create_api_key)") or ""
+OPEN311_MAX_RESULTS = env_int("OPEN311_MAX_RESULTS", 1000, minimum=1)
+OPEN311_DEFAULT_DAYS = env_int("OPEN311_DEFAULT_DAYS", 90, minimum=1)
+RATE_LIMITS["open311_submit_key"] = env_str("RATE_OPEN311_PER_KEY", "600/h")
+RATE_LIMITS["partner_status_ip"] = env_str("RATE_PARTNER_STATUS_PER_IP", "3000/h")
+
+# --- maps --------------------------------------------------------------------------------------
+# Differentially private insecurity maps (docs/privacy.md). ε values are decimal strings so that the
+# ledger adds them exactly; maps.services validates them before any release is computed.
+MAPS_H3_RESOLUTION = env_int("MAPS_H3_RESOLUTION", 8, minimum=7)
+if MAPS_H3_RESOLUTION > 9:
+    raise ImproperlyConfigured("MAPS_H3_RESOLUTION must be 7, 8 or 9")
+MAPS_EPSILON = env_str("MAPS_EPSILON", "1.0") or "1.0"  # per layer per month
+MAPS_MONTHLY_EPSILON_CAP = env_str("MAPS_MONTHLY_EPSILON_CAP", "4.0") or "4.0"  # per reporter per month
+# Share of the insecurity layer's ε spent on the perception sum (the rest on counts); 0 publishes no mean.
+MAPS_PERCEPTION_SHARE = env_str("MAPS_PERCEPTION_SHARE", "0.25") or "0.25"
+MAPS_PERCEPTION_MIN_COUNT = env_int("MAPS_PERCEPTION_MIN_COUNT", 20, minimum=5)
+MAPS_SHOW_THRESHOLD = env_int("MAPS_SHOW_THRESHOLD", 5, minimum=1)
+# Months, time bands and the "late report" window are read in the service area's local time.
+MAPS_TIME_ZONE = env_str("MAPS_TIME_ZONE", "Europe/Brussels") or "Europe/Brussels"
+MAPS_LATE_REPORT_DAYS = env_int("MAPS_LATE_REPORT_DAYS", 2, minimum=0)
+# Generous: a map view asks for dozens of tiles at once, and the limit is against scraping loops.
+RATE_LIMITS["maps_principal"] = env_str("RATE_MAPS_PER_PRINCIPAL", "600/m")
 
 # --- REST framework and OpenAPI ----------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -5,11 +5,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api import problems
+from maps.pages import map_page
 from moderation.console import console_page
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("moderation/console/", console_page, name="moderation-console"),
+    path("maps/", map_page, name="maps"),
     path("", include("api.urls")),
 ]
 if settings.BENCHMARK_ENDPOINTS:

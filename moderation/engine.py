@@ -19,7 +19,8 @@ from moderation.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, base_lang
 from moderation.rules import behaviour, hate, pii, profiling, threat, vigilantism
 from moderation.rules.behaviour import DEFAULT_LIMITS, BehaviourLimits
 from moderation.rules.document import Document, Finding, Span, merge_spans
-from moderation.rules.lexicon import Lexicon, descriptor_matcher, lexicons, signal_matcher, vocabulary_matcher
+from moderation.rules.folding import fold
+from moderation.rules.lexicon import Lexicon, content_matcher, descriptor_matcher, lexicons
 from moderation.rules.reasons import ACTION_STRENGTH, REASONS, REDACTED_CODES, Action
 
 __all__ = [
@@ -93,7 +94,8 @@ def screen(
     """Screen ``draft``: the verdict is the strongest action among the hits (reject > hold > redact), or
     "allow" without hits. ``history``/``nearby`` left out means unknown, and their rules do not fire."""
     loaded = lexicons()
-    guess = language_guess(draft.text)
+    folded = fold(draft.text)
+    guess = language_guess(draft.text, folded=folded.folded)
     locale_language = base_language(draft.locale)
     if locale_language not in loaded:
         locale_language = None
@@ -106,7 +108,7 @@ def screen(
         candidates = set(loaded)
     if locale_language is not None:
         candidates.add(locale_language)
-    doc = Document(draft.text, languages=candidates, lexicons=loaded, region=locale_region(draft.locale))
+    doc = Document(draft.text, languages=candidates, lexicons=loaded, region=locale_region(draft.locale), folded=folded)
     lexicon = loaded.get(language) or loaded[DEFAULT_LANGUAGE]
 
     hits: list[RuleHit] = []
@@ -161,8 +163,7 @@ def redact(text: str, hits: Iterable[RuleHit], lexicon: Lexicon) -> str:
 def warm_up() -> None:
     """Load and compile every lexicon now, so the first screened report does not pay for it."""
     for language in lexicons():
-        signal_matcher(language)
-        vocabulary_matcher(language)
+        content_matcher(language)
         descriptor_matcher(language)
     screen(Draft(text="warm-up: 7 Mill Lane, +44 20 7946 0000, AB-123-CD"))
 

@@ -40,6 +40,7 @@ MIN_TRIGRAM_MARGIN = 8.0
 TRIGRAM_PREFIX = 300
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_NARROW_WORD = re.compile(r"[a-z\xdf-\u024f]+(?:'[a-z\xdf-\u024f]+)?")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -94,8 +95,8 @@ def _trigram_models() -> dict[str, tuple[dict[str, float], float]]:
     return models
 
 
-def _trigram_guess(text: str) -> tuple[str | None, float]:
-    words = _LETTERS.findall(fold_term(text[:TRIGRAM_PREFIX]))
+def _trigram_guess(folded: str) -> tuple[str | None, float]:
+    words = _LETTERS.findall(folded[:TRIGRAM_PREFIX])
     if not words:
         return None, 0.0
     trigrams = [padded[i : i + 3] for word in words for padded in (f" {word} ",) for i in range(len(padded) - 2)]
@@ -108,34 +109,69 @@ def _trigram_guess(text: str) -> tuple[str | None, float]:
     return ranked[0][0], margin
 
 
-def language_guess(text: str) -> LanguageGuess:
-    """Scores of every supported language for ``text``, and whether the best one is a confident answer."""
-    word_index, letter_index = _indexes()
+_MarkPoints = tuple[tuple[str, tuple[float, ...]], ...]
+
+
+@functools.cache
+def _score_tables() -> tuple[re.Pattern[str], dict[str, tuple[float, ...]], tuple[_MarkPoints, _MarkPoints]]:
+    """Precomputed once: the word pattern, and the points per supported language of each word and mark
+    (the ASCII marks, and all of them).
+
+    Points are vectors in ``SUPPORTED_LANGUAGES`` order, so a text's scores are column sums done in C.
+    """
+    words, letters = _indexes()
+    index = {language: i for i, language in enumerate(SUPPORTED_LANGUAGES)}
+
+    def vector(languages: tuple[str, ...], weight: float) -> tuple[float, ...]:
+        points = [0.0] * len(SUPPORTED_LANGUAGES)
+        for language in languages:
+            points[index[language]] = weight / len(languages)
+        return tuple(points)
+
+    # Detection words are folded, so nearly always plain letters: a narrow class scans faster than [^\W\d_].
+    narrow = all(_NARROW_WORD.fullmatch(word) for word in words)
+    return (
+        _NARROW_WORD if narrow else _WORD,
+        {word: vector(languages, 1.0) for word, languages in words.items()},
+        (
+            tuple((mark, vector(languages, MARK_WEIGHT)) for mark, languages in letters.items() if mark.isascii()),
+            tuple((mark, vector(languages, MARK_WEIGHT)) for mark, languages in letters.items()),
+        ),
+    )
+
+
+def language_guess(text: str, *, folded: str | None = None) -> LanguageGuess:
+    """Scores of every supported language for ``text``, and whether the best one is a confident answer.
+
+    ``folded`` is ``text`` already folded (``moderation.rules.folding``), when the caller has it.
+    """
+    word_pattern, word_points, mark_points = _score_tables()
+    folded_text = fold_term(text[: max(DETECTION_PREFIX, TRIGRAM_PREFIX)]) if folded is None else folded
+    words = word_pattern.findall(folded_text, 0, DETECTION_PREFIX)
+    vectors = [points for points in map(word_points.get, words) if points is not None]
+    for word in words:
+        # "l'école", "dell'auto": the elided article is the evidence.
+        if "'" in word and word not in word_points:
+            points = word_points.get(word.split("'", 1)[0] + "'")
+            if points is not None:
+                vectors.append(points)
     sample = text[:DETECTION_PREFIX]
-    scores: dict[str, float] = dict.fromkeys(SUPPORTED_LANGUAGES, 0.0)
-    for word, count in Counter(_WORD.findall(fold_term(sample))).items():
-        languages = word_index.get(word)
-        if languages is None and "'" in word:
-            # "l'école", "dell'auto": the elided article is the evidence.
-            languages = word_index.get(word.split("'", 1)[0] + "'")
-        if languages:
-            share = count / len(languages)
-            for language in languages:
-                scores[language] += share
     lowered = sample.lower()
-    for mark, languages in letter_index.items():
+    # Most marks are accented letters, which an ASCII text cannot hold.
+    for mark, points in mark_points[0] if sample.isascii() else mark_points[1]:
         count = lowered.count(mark)
         if count:
-            share = MARK_WEIGHT * count / len(languages)
-            for language in languages:
-                scores[language] += share
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    best, best_score = ranked[0]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+            vectors.extend([points] * count)
+    totals = [sum(column) for column in zip(*vectors, strict=True)] if vectors else [0.0] * len(SUPPORTED_LANGUAGES)
+    scores = dict(zip(SUPPORTED_LANGUAGES, totals, strict=True))
+    # A stable sort of the alphabetical languages by score: ties go to the first language alphabetically.
+    ranked = sorted(range(len(totals)), key=lambda i: -totals[i])
+    best, best_score = SUPPORTED_LANGUAGES[ranked[0]], totals[ranked[0]]
+    runner_up = totals[ranked[1]] if len(ranked) > 1 else 0.0
     if best_score >= MIN_SCORE and best_score >= MIN_LEAD * runner_up:
         return LanguageGuess(best, True, scores)
     # Too few stopwords to tell: the trigram stage decides, if it is decisive.
-    trigram_best, margin = _trigram_guess(text)
+    trigram_best, margin = _trigram_guess(folded_text)
     if trigram_best is not None and margin >= MIN_TRIGRAM_MARGIN:
         return LanguageGuess(trigram_best, True, scores)
     return LanguageGuess(best if best_score > 0 else trigram_best, False, scores)

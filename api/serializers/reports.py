@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import phonenumbers
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -17,6 +18,8 @@ from alerts.models import Category, Report
 from alerts.selectors import category_list
 from api.serializers.fields import GeoJSONPointField, PlainTextField
 from api.serializers.moderation import HitSerializer
+from api.serializers.referrals import CitizenReferralSerializer, referrals_for_author
+from referrals.selectors import referral_list_for_report
 
 # Phones' clocks drift; a report "from the future" by a few minutes is a clock, not a lie.
 _CLOCK_SKEW = timedelta(minutes=5)
@@ -36,6 +39,47 @@ class ConsentSerializer(serializers.Serializer):
     share_with_police = StrictBooleanField(default=False)
     victim_support = StrictBooleanField(default=False)
     public_alert = StrictBooleanField(default=False)
+
+
+class ContactSerializer(serializers.Serializer):
+    """How victim support may reach the citizen. Kept only when ``consent.victim_support`` is true, never
+    shown publicly, erased with the report's text."""
+
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True,
+                                  help_text="International format, e.g. +32 470 12 34 56")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    preferred_language = serializers.RegexField(
+        r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=16, required=False,
+        help_text="Language to be contacted in (e.g. nl, fr, ar); defaults to the report's language",
+        error_messages={"invalid": _("Give a language code such as nl or fr-BE.")},
+    )
+    share_description = StrictBooleanField(
+        default=False, help_text="Victim support may also read the description (otherwise only the category)"
+    )
+
+    def validate_phone(self, value: str) -> str:
+        if not value:
+            return ""
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException as exc:
+            raise serializers.ValidationError(
+                _("Give the number in international format, starting with + and the country code.")
+            ) from exc
+        if not phonenumbers.is_valid_number(number):
+            raise serializers.ValidationError(_("This is not a valid phone number."))
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("phone") and not attrs.get("email"):
+            raise serializers.ValidationError(
+                _("Give a phone number or an e-mail address, so that victim support can reach you.")
+            )
+        contact: dict[str, Any] = {key: attrs[key] for key in ("phone", "email") if attrs.get(key)}
+        if attrs.get("preferred_language"):
+            contact["preferred_language"] = attrs["preferred_language"].split("-")[0].lower()
+        contact["share_description"] = attrs.get("share_description", False)
+        return contact
 
 
 class CategoryCodeField(serializers.SlugRelatedField):
@@ -61,6 +105,11 @@ class ReportInputSerializer(serializers.Serializer):
     perception = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     factors = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, default=list, max_length=10
+    )
+    contact = ContactSerializer(
+        required=False, allow_null=True,
+        help_text="Only with consent.victim_support: how victim support may reach you. Without it, no "
+                  "victim-support referral is made, since nobody could contact you.",
     )
 
     def validate_occurred_at(self, value: Any) -> Any:
@@ -110,13 +159,14 @@ class ReportOutputSerializer(serializers.ModelSerializer):
     photo_count = serializers.SerializerMethodField()
     emergency_guidance = serializers.SerializerMethodField()
     hits = serializers.SerializerMethodField(help_text="Why the report was held or rejected, and what to change")
+    referrals = serializers.SerializerMethodField(help_text="Who the report was sent to, how it goes, what was sent")
 
     class Meta:
         model = Report
         fields = [
             "id", "status", "kind", "category", "description", "location", "location_precision", "accuracy_m",
             "district", "occurred_at", "consent", "perception", "factors", "photo_count", "emergency_guidance",
-            "hits", "created_at", "withdrawn_at",
+            "hits", "referrals", "created_at", "withdrawn_at",
         ]
 
     @extend_schema_field(ConsentSerializer)
@@ -143,3 +193,9 @@ class ReportOutputSerializer(serializers.ModelSerializer):
         if case is None or report.status == Report.Status.WITHDRAWN:
             return []
         return HitSerializer(case.hits.all(), many=True).data
+
+    @extend_schema_field(CitizenReferralSerializer(many=True))
+    def get_referrals(self, report: Report) -> list[dict[str, Any]]:
+        # Lists may prefetch "referrals__partner"; a single report reads them itself.
+        prefetched = getattr(report, "_prefetched_objects_cache", {}).get("referrals")
+        return referrals_for_author(prefetched if prefetched is not None else referral_list_for_report(report=report))

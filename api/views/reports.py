@@ -109,6 +109,7 @@ class ReportCollectionView(APIView):
             perception=data.get("perception"),
             factors=data.get("factors"),
             photos=_photos(uploads),
+            contact=data.get("contact"),
         )
         return Response(
             ReportOutputSerializer(report).data,

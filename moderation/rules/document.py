@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from moderation.rules.folding import Folded, fold
-from moderation.rules.lexicon import Lexicon, descriptor_matcher, signal_matcher, vocabulary_matcher
-from moderation.rules.phrases import PhraseMatcher
+from moderation.rules.lexicon import Lexicon, content_matcher, descriptor_matcher, is_signal_key
+from moderation.rules.phrases import PhraseMatch
 
 Span = tuple[int, int]
 
@@ -46,9 +46,17 @@ class Document:
     them when detection was unsure. Phrase scans are lazy, so a rule family that needs no scan costs nothing.
     """
 
-    def __init__(self, text: str, *, languages: Iterable[str], lexicons: Mapping[str, Lexicon], region: str | None):
+    def __init__(
+        self,
+        text: str,
+        *,
+        languages: Iterable[str],
+        lexicons: Mapping[str, Lexicon],
+        region: str | None,
+        folded: Folded | None = None,
+    ):
         self.text = text
-        self.folded: Folded = fold(text)
+        self.folded: Folded = fold(text) if folded is None else folded
         self.languages = frozenset(language for language in languages if language in lexicons)
         self.lexicons = lexicons
         self.region = region
@@ -62,22 +70,34 @@ class Document:
         return self.folded.original_span(start, end)
 
     @cached_property
-    def signals(self) -> list[Term]:
-        return self._terms(signal_matcher)
+    def padded(self) -> str:
+        """The folded text after one space: what the phrase layers scan (see ``PhraseMatcher``)."""
+        return " " + self.lowered
 
     @cached_property
+    def _content(self) -> tuple[list[Term], list[Term]]:
+        terms = self._terms(lambda language: content_matcher(language).scan(self.padded))
+        signals = [term for term in terms if is_signal_key(term.key)]
+        vocabulary = [term for term in terms if not is_signal_key(term.key)]
+        return signals, vocabulary
+
+    @property
+    def signals(self) -> list[Term]:
+        return self._content[0]
+
+    @property
     def vocabulary(self) -> list[Term]:
-        return self._terms(vocabulary_matcher)
+        return self._content[1]
 
     @cached_property
     def descriptors(self) -> list[Term]:
-        return self._terms(descriptor_matcher)
+        return self._terms(lambda language: descriptor_matcher(language).scan(self.padded))
 
-    def _terms(self, matcher: Callable[[str], PhraseMatcher]) -> list[Term]:
+    def _terms(self, scan: Callable[[str], list[PhraseMatch]]) -> list[Term]:
         terms: list[Term] = []
         seen: set[tuple[int, int, str]] = set()
         for language in sorted(self.languages):
-            for match in matcher(language).find(self.lowered):
+            for match in scan(language):
                 for entry in match.entries:
                     if entry.capitalised and not self.text[self.folded.original_index(match.start)].isupper():
                         continue

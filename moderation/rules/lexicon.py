@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from moderation.rules.folding import fold_term
-from moderation.rules.phrases import Entry, PhraseCompiler, PhraseError, PhraseMatcher
+from moderation.rules.phrases import Entry, LayeredMatcher, PhraseCompiler, PhraseError, PhraseMatcher
 from moderation.rules.reasons import REASONS, REDACTED_CODES
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
@@ -60,6 +60,7 @@ SCHEMA: dict[str, dict[str, type] | type] = {
         "before_number": list,
         "after_number": list,
         "not_after_number": list,
+        "common_word_types": list,
     },
     "explanations": dict.fromkeys(REASONS, str),
     "placeholders": dict.fromkeys(sorted(REDACTED_CODES), str),
@@ -172,7 +173,7 @@ def _lexicon_build(language: str, data: Mapping[str, Any]) -> Lexicon:
 # -- phrase layers ----------------------------------------------------------------------------------------
 
 
-def _layer(language: str, entries: Sequence[tuple[str, str]], directory: Path) -> PhraseMatcher:
+def _compiler(language: str, entries: Sequence[tuple[str, str]], directory: Path) -> PhraseCompiler:
     loaded = lexicons(directory)
     compiler = PhraseCompiler({language: loaded[language].data["classes"]})
     for key, phrase in entries:
@@ -180,7 +181,7 @@ def _layer(language: str, entries: Sequence[tuple[str, str]], directory: Path) -
             compiler.add(phrase, Entry(language, key, phrase))
         except PhraseError as error:
             raise LexiconError(f"{language}.json, {key}: {error}") from error
-    return compiler.build()
+    return compiler
 
 
 # One matcher per language and layer, not one for all languages: a phrase of a language that does not
@@ -189,18 +190,14 @@ def _layer(language: str, entries: Sequence[tuple[str, str]], directory: Path) -
 # a process only compiles the languages it actually sees.
 
 
-@functools.cache
-def signal_matcher(language: str, directory: Path = LEXICON_DIR) -> PhraseMatcher:
-    """Vigilantism, threat and hate phrases of ``language``, plus its reported-speech cues."""
+def _signal_entries(language: str, directory: Path) -> list[tuple[str, str]]:
     data = lexicons(directory)[language].data
     entries = [(code, phrase) for code in SIGNAL_CODES for phrase in data["rules"][code]]
     entries.extend(("reported_speech", phrase) for phrase in data["reported_speech"])
-    return _layer(language, entries, directory)
+    return entries
 
 
-@functools.cache
-def vocabulary_matcher(language: str, directory: Path = LEXICON_DIR) -> PhraseMatcher:
-    """Profiling vocabulary (protected attributes, suspicion and exemption words) and PII cue words."""
+def _vocabulary_entries(language: str, directory: Path) -> list[tuple[str, str]]:
     data = lexicons(directory)[language].data
     profiling = data["profiling"]
     entries: list[tuple[str, str]] = []
@@ -208,7 +205,36 @@ def vocabulary_matcher(language: str, directory: Path = LEXICON_DIR) -> PhraseMa
         entries.extend((f"profiling.{key}", phrase) for phrase in profiling[key])
     for key in ("name_cues", "plate_cues", "phone_cues"):
         entries.extend((f"pii.{key}", phrase) for phrase in data["pii"][key])
-    return _layer(language, entries, directory)
+    return entries
+
+
+def is_signal_key(key: str) -> bool:
+    """Whether a phrase key belongs to the signal layer (rule phrases, reported speech) or the vocabulary."""
+    return key == "reported_speech" or key.startswith(("vigilantism.", "threat.", "hate."))
+
+
+@functools.cache
+def signal_matcher(language: str, directory: Path = LEXICON_DIR) -> PhraseMatcher:
+    """Vigilantism, threat and hate phrases of ``language``, plus its reported-speech cues.
+
+    Screening scans them together with the vocabulary (``content_matcher``); this layer on its own is for
+    checks and tools.
+    """
+    return _compiler(language, _signal_entries(language, directory), directory).build()
+
+
+@functools.cache
+def vocabulary_matcher(language: str, directory: Path = LEXICON_DIR) -> PhraseMatcher:
+    """Profiling vocabulary (protected attributes, suspicion and exemption words) and PII cue words."""
+    return content_matcher(language, directory).second
+
+
+@functools.cache
+def content_matcher(language: str, directory: Path = LEXICON_DIR) -> LayeredMatcher:
+    """Signals and vocabulary of ``language`` in one scan, reporting what two separate scans would."""
+    signals = _compiler(language, _signal_entries(language, directory), directory)
+    vocabulary = _compiler(language, _vocabulary_entries(language, directory), directory)
+    return signals.build_layered(vocabulary)
 
 
 @functools.cache
@@ -221,7 +247,7 @@ def descriptor_matcher(language: str, directory: Path = LEXICON_DIR) -> PhraseMa
     """
     descriptors = lexicons(directory)[language].data["profiling"]["descriptors"]
     entries = [(f"descriptor.{kind}", phrase) for kind in DESCRIPTOR_KINDS for phrase in descriptors[kind]]
-    return _layer(language, entries, directory)
+    return _compiler(language, entries, directory).build()
 
 
 # -- street addresses -------------------------------------------------------------------------------------
@@ -261,10 +287,11 @@ def _address_grammar(language: str, data: Mapping[str, Any]) -> AddressGrammar:
                 raise LexiconError(f"{language}.json, address: unknown slot {slot}")
             else:
                 piece = re.escape(fold_term(slot)) + r"(?!\w)"
-            parts.append(rf"(?:{piece}[\s,]{{1,3}})?" if optional else rf"{piece}[\s,]{{1,3}}")
+            # Words of one address follow each other with spaces only: "50, bald, green" is a list.
+            parts.append(rf"(?:{piece}\s{{1,3}})?" if optional else rf"{piece}\s{{1,3}}")
         # The separator after the last slot is dropped: a template ends at the last word.
         joined = "".join(parts)
-        return joined[: -len(r"[\s,]{1,3}")] if joined.endswith(r"[\s,]{1,3}") else joined
+        return joined[: -len(r"\s{1,3}")] if joined.endswith(r"\s{1,3}") else joined
 
     before = [template(t) for t in address["before_number"]]
     after = [template(t) for t in address["after_number"]]

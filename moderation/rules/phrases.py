@@ -39,6 +39,9 @@ _SENTENCE_END = re.compile(r"[.!?\n]")
 _JOINER = r"[\s'\-]?"
 _END = r"(?!\w)"
 _NUMBER = r"\d{1,9}(?:[.,]\d{1,3}){0,4}(?!\d)"
+# Every compiled layer starts with the non-word character before a phrase (texts are scanned with a space
+# in front): see PhraseMatcher.
+_PREFIX = r"\W"
 MAX_GAP = 8
 # Cap on optional-word expansion: 2**4 variants of one phrase is plenty.
 _MAX_OPTIONALS = 4
@@ -69,23 +72,84 @@ class PhraseMatch:
 
 
 class PhraseMatcher:
-    """All phrases of a layer in one compiled expression; ``find`` returns every (overlapping) match."""
+    """All phrases of a layer in one compiled expression; ``find`` returns every (overlapping) match.
+
+    The expression starts with a non-word character and is run over the text with a space in front
+    (``padded``): a pattern that starts with a character class lets the regex engine skip, in C, to the
+    next word start, where a pattern starting with a lookbehind is tried at every character.
+    """
 
     def __init__(self, pattern: re.Pattern[str], leaves: Sequence[tuple[Entry, ...]]) -> None:
         self.pattern = pattern
         self.leaves = leaves
 
     def find(self, folded: str) -> list[PhraseMatch]:
+        return self.scan(" " + folded)
+
+    def scan(self, padded: str) -> list[PhraseMatch]:
+        """Matches in ``padded`` (the folded text after one space), as positions in the folded text."""
         found: list[PhraseMatch] = []
         search = self.pattern.search
         position = 0
         sentence_end = _SENTENCE_END.search
-        while (match := search(folded, position)) is not None:
+        while (match := search(padded, position)) is not None:
             start, end = match.span()
-            if sentence_end(folded, start, end) is None:
-                found.append(PhraseMatch(start, end, self.leaves[match.lastindex or 0]))
+            if sentence_end(padded, start + 1, end) is None:
+                found.append(PhraseMatch(start, end - 1, self.leaves[match.lastindex or 0]))
             # Restart just after the start, not after the end: a phrase of another rule may begin inside
             # this one ("we'll find him and teach him a lesson").
+            position = start + 1
+        return found
+
+    def match_at(self, padded: str, start: int) -> PhraseMatch | None:
+        """The match starting at folded position ``start``, if any (same rules as ``scan``)."""
+        match = self.pattern.match(padded, start)
+        if match is None or _SENTENCE_END.search(padded, start + 1, match.end()) is not None:
+            return None
+        return PhraseMatch(start, match.end() - 1, self.leaves[match.lastindex or 0])
+
+
+class LayeredMatcher:
+    """Two layers of phrases (signals and vocabulary) in one scan, with the results of two separate scans.
+
+    One expression shares the first character of both layers' phrases, then tries the first layer's rest
+    before the second's. Scanning once instead of twice saves a third of the time, because most of a
+    scan's cost is trying first characters at every word. A regex reports one match per position, so at a
+    position where one layer matched, the other layer is asked on its own: the second layer wherever the
+    first matched, and the first layer's phrases that start with a class or a number (the only ones the
+    second layer's match can have hidden) wherever the second matched. Together that is exactly what two
+    separate scans report, for the price of one scan and a few anchored matches.
+    """
+
+    def __init__(
+        self,
+        pattern: re.Pattern[str],
+        leaves: Sequence[tuple[Entry, ...]],
+        first_layer: Sequence[bool],
+        second: PhraseMatcher,
+        first_opaque: PhraseMatcher | None,
+    ) -> None:
+        self.pattern = pattern
+        self.leaves = leaves
+        self.first_layer = first_layer
+        self.second = second
+        self.first_opaque = first_opaque
+
+    def scan(self, padded: str) -> list[PhraseMatch]:
+        found: list[PhraseMatch] = []
+        search = self.pattern.search
+        position = 0
+        sentence_end = _SENTENCE_END.search
+        while (match := search(padded, position)) is not None:
+            start, end = match.span()
+            leaf = match.lastindex or 0
+            if sentence_end(padded, start + 1, end) is None:
+                found.append(PhraseMatch(start, end - 1, self.leaves[leaf]))
+            other = self.second if self.first_layer[leaf] else self.first_opaque
+            if other is not None:
+                hidden = other.match_at(padded, start)
+                if hidden is not None:
+                    found.append(hidden)
             position = start + 1
         return found
 
@@ -172,7 +236,33 @@ class PhraseCompiler:
         if not self._trie.children:
             return PhraseMatcher(re.compile(r"(?!)"), leaves)
         body = _trie_regex(self._trie, leaves)
-        return PhraseMatcher(re.compile(r"(?<!\w)" + body), leaves)
+        return PhraseMatcher(re.compile(_PREFIX + body), leaves)
+
+    def build_layered(self, second: PhraseCompiler) -> LayeredMatcher:
+        """This compiler's phrases and ``second``'s in one scan (see ``LayeredMatcher``)."""
+        leaves: list[tuple[Entry, ...]] = [()]
+        first_layer = [False]
+        alternatives = []
+        # Single characters first, as in _trie_regex: the shared first characters, then opaque atoms
+        # (a class or a number at the start of a phrase).
+        atoms = sorted({*self._trie.children, *second._trie.children}, key=lambda atom: (len(atom) > 2, atom))
+        for atom in atoms:
+            rests = []
+            for layer, trie in ((True, self._trie), (False, second._trie)):
+                child = trie.children.get(atom)
+                if child is not None:
+                    before = len(leaves)
+                    rests.append(_trie_regex(child, leaves))
+                    first_layer.extend([layer] * (len(leaves) - before))
+            alternatives.append(atom + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")"))
+        body = "(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)"
+        opaque = _Trie()
+        opaque.children = {atom: child for atom, child in self._trie.children.items() if len(atom) > 2}
+        first_opaque = None
+        if opaque.children:
+            opaque_leaves: list[tuple[Entry, ...]] = [()]
+            first_opaque = PhraseMatcher(re.compile(_PREFIX + _trie_regex(opaque, opaque_leaves)), opaque_leaves)
+        return LayeredMatcher(re.compile(_PREFIX + body), leaves, first_layer, second.build(), first_opaque)
 
     # -- phrase to atoms ------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ produce (a run of digits, "M AB 123") need a cue word from the lexicon ("call", 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterable, Iterator
@@ -46,11 +47,9 @@ _URL = re.compile(
     r"/[^\s<>\"]{1,300}",
     re.IGNORECASE,
 )
-# Cheap test before the link pattern, which is costly on long texts: a scheme, "www." or a known ending.
-_URL_HINT = re.compile(
-    r"://|www\.|\.(?:com|net|org|info|eu|be|fr|de|nl|es|it|lu|at|ch|uk|io|me|tv|ly)\b|(?:t|wa|fb)\.me\b",
-    re.IGNORECASE,
-)
+# Cheap test before the link pattern, which is costly on long texts: a scheme, "www." or a known ending, in
+# the folded (lower-case) text. It starts with a literal dot so that the regex engine jumps from dot to dot.
+_URL_ENDING = re.compile(r"\.(?:com|net|org|info|eu|be|fr|de|nl|es|it|lu|at|ch|uk|io|me|tv|ly)\b")
 _DIGIT = re.compile(r"\d")
 _URL_TRAILING = ".,;:!?)]}'\"»”"
 _HANDLE = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?")
@@ -85,7 +84,11 @@ _PLATE_TOKEN = re.compile(r"[a-z0-9]{1,4}(?:-[a-z0-9]{1,4}){0,2}")
 PLATE_CUE_REACH = 30
 _PLATE_GAP = re.compile(r"[\s:.,\"'()-]{1,3}")
 
-_HOUSE_NUMBER = re.compile(r"(?<![\w:.,/€$£#+-])\d{1,4}(?:[a-z](?!\w))?(?![\w:]|[.,]\d)")
+# A house number as written: "7", "12a", "8bis", "8 bis", "14-2", "21/B" (in folded text, so lower case).
+_HOUSE_NUMBER = re.compile(
+    r"(?<![\w:.,/€$£#+-])\d{1,4}(?:[a-z](?!\w)|\s?(?:bis|ter|quater)(?!\w))?(?:[/-](?:\d{1,3}|[a-z])(?!\w))?"
+    r"(?![\w:]|[.,]\d)"
+)
 _ADDRESS_WINDOW = 80
 
 # A capitalised word ("Hughes", "O'Brien", "García", "Jean-Luc"); the first letter is checked with isupper.
@@ -106,7 +109,8 @@ def findings(doc: Document) -> list[Finding]:
         spans["pii.handle"] = [s for s in _handles(text) if not _overlaps(s, emails)]
     else:
         emails = []
-    if _URL_HINT.search(text):
+    lowered = doc.lowered
+    if "://" in lowered or "www." in lowered or ("." in lowered and _URL_ENDING.search(lowered)):
         spans["pii.url"] = [s for s in _urls(text) if not _overlaps(s, emails)]
     if _DIGIT.search(text):
         spans["pii.phone"] = list(_phones(doc))
@@ -228,8 +232,8 @@ def _addresses(doc: Document) -> Iterator[Span]:
                         found_start = trimmed
             if grammar.after is not None:
                 after = grammar.after.match(folded, end, end + _ADDRESS_WINDOW)
-                if after is not None and _street_name_start(doc, end, after.end(), lexicon) is not None:
-                    found_end = after.end()
+                if after is not None:
+                    found_end = _street_name_end(doc, end, after.end(), lexicon) or end
             if (found_start, found_end) == (start, end):
                 continue
             word = grammar.number_word.search(folded, max(0, found_start - 20), found_start)
@@ -272,16 +276,68 @@ def _street_name_start(doc: Document, start: int, end: int, lexicon: Lexicon) ->
         leading = words[:street_at]
         first = next((m for m in leading if m.group()[0].isupper()), leading[-1])
         return _folded_position(doc, first.start())
-    content = [m.group() for m in words[1:] if _fold_word(m.group()) not in particles]
+    number_words = _folded_words(lexicon, "number_words")
+    content = [m.group() for m in words[1:] if _fold_word(m.group()) not in particles | number_words]
     if content and content[0][0].isupper() and any(word[0].islower() for word in content[1:]):
         return None
     return start
 
 
+def _street_name_end(doc: Document, start: int, end: int, lexicon: Lexicon) -> int | None:
+    """Where a street address found after a house number really ends, judged by capitals in the original.
+
+    "du 14 rue des Lilas vend de la drogue": the street name is the capitalised run after the street word
+    ("des Lilas"), and stops at the first lower-case word after it. "50, bald, green parka": when the
+    street word comes last (English "7 Mill Lane"), a text written with capitals needs a capital in the
+    street name; all-lower-case text is taken as typed. None means "not an address".
+    """
+    original_start, original_end = doc.span(start, end)
+    words = list(_ADDRESS_WORD.finditer(doc.text, original_start, original_end))
+    suffixes = tuple(fold_term(s) for s in lexicon.data["address"]["street_suffixes"])
+    street_at = next(
+        (
+            i
+            for i, m in enumerate(words)
+            if _fold_word(m.group()) in lexicon.street_words or _is_street_word(_fold_word(m.group()), suffixes)
+        ),
+        None,
+    )
+    if street_at is None or not words:
+        return end
+    if street_at > 0 or len(words) == 1:
+        # "3 big green bins", "2 short walk": a street word that is also an ordinary word needs a capital
+        # somewhere in the street name, unless the whole text is written without capitals.
+        street = _fold_word(words[street_at].group())
+        common = street in _folded_words(lexicon, "common_word_types")
+        if common and _has_capitals(doc.text) and not any(m.group()[0].isupper() for m in words[: street_at + 1]):
+            return None
+        return end
+    particles = {fold_term(p) for p in lexicon.data["address"]["particles"]}
+    content = [m for m in words[street_at + 1 :] if _fold_word(m.group()) not in particles]
+    if not content or not content[0].group()[0].isupper():
+        return end
+    last = content[0]
+    for m in content[1:]:
+        if not m.group()[0].isupper():
+            break
+        last = m
+    return _folded_position(doc, last.end())
+
+
+@functools.lru_cache(maxsize=64)
+def _folded_words(lexicon: Lexicon, key: str) -> frozenset[str]:
+    return frozenset(_fold_word(w) for w in lexicon.data["address"][key] if _fold_word(w))
+
+
+def _has_capitals(text: str) -> bool:
+    """Whether the text is written with capitals at all (not an all-lower-case message)."""
+    return not text.islower()
+
+
 def _folded_position(doc: Document, original: int) -> int:
     if doc.folded.starts is None:
         return original
-    return next(i for i, s in enumerate(doc.folded.starts) if s >= original)
+    return bisect.bisect_left(doc.folded.starts, original)
 
 
 # -- licence plates ----------------------------------------------------------------------------------------
@@ -360,19 +416,62 @@ def _street_suffixes(lexicons: tuple[Lexicon, ...]) -> tuple[str, ...]:
 
 
 @functools.cache
-def _name_patterns(lexicons: tuple[Lexicon, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Where a name may start (a given name or a title, in folded text), and a run of capitalised words.
-
-    Scanning for the few places where a given name or title occurs, rather than looking at every capitalised
-    word (every sentence starts with one), is what keeps name detection cheap on long reports.
-    """
-    given, titles, particles, _, _ = _name_words(lexicons)
-    starts = re.compile(rf"(?<![\w'-])(?:{literal_alternation(sorted(given | titles))})(?![\w'-])")
+def _name_patterns(lexicons: tuple[Lexicon, ...]) -> re.Pattern[str]:
+    """A run of capitalised words, with particles between them ("Tim de Vries")."""
+    _, _, particles, _, _ = _name_words(lexicons)
     particle = literal_alternation(sorted(p for p in particles if p))
     capitalised = rf"[A-ZÀ-ÖØ-ÞĀ-ʯ]{_LETTER}{{0,30}}(?:['’-]{_LETTER}{{1,30}}){{0,2}}"
     gap = rf"\.?[ \t]{{1,2}}(?:(?i:{particle})[ \t]{{1,2}}){{0,3}}"
-    run = re.compile(rf"{capitalised}(?:{gap}{capitalised}){{0,{MAX_NAME_WORDS}}}")
-    return starts, run
+    return re.compile(rf"{capitalised}(?:{gap}{capitalised}){{0,{MAX_NAME_WORDS}}}")
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_token(word: str) -> str:
+    return fold_term(word)
+
+
+# Apostrophes and dashes as typed (they fold to "'" and "-"): a word boundary is not one of these.
+_APOSTROPHES_DASHES = "'’ʼ`´′‐‑‒–—―−\\-"
+
+
+@functools.cache
+def _name_start_pattern(lexicons: tuple[Lexicon, ...]) -> re.Pattern[str]:
+    """A capitalised word (the class is the one of the name runs), and whether a lower-case title stands
+    right before it ("la signora Ferraro", "mevrouw Jansen", "de heer Smit").
+
+    The pattern starts with the capital letter and checks the word boundary after it, so the regex engine
+    skips from capital to capital in C: only capitalised words, a handful per report, reach Python. The
+    title is checked by fixed-width lookbehinds, one per title length (``re`` needs a fixed width).
+    """
+    spellings = {
+        form
+        for lexicon in lexicons
+        for title in lexicon.data["pii"]["titles"]
+        for form in (title.lower(), fold_term(title), title.lower().rstrip("."), fold_term(title).rstrip("."))
+        if form.strip()
+    }
+    by_length: dict[int, list[str]] = {}
+    for form in sorted(spellings):
+        by_length.setdefault(len(form), []).append(re.escape(form))
+    after_title = "|".join(
+        rf"(?<=(?<![\w{_APOSTROPHES_DASHES}])(?:{'|'.join(forms)}) .)"
+        for _, forms in sorted(by_length.items(), reverse=True)
+    )
+    word = rf"[\w{_APOSTROPHES_DASHES}\u0300-\u036f]{{0,59}}"
+    return re.compile(rf"[A-ZÀ-ÖØ-ÞĀ-ʯ](?<![\w{_APOSTROPHES_DASHES}].)(?:(?:{after_title})(?P<titled>)|){word}")
+
+
+def _name_candidates(doc: Document, given: frozenset[str], titles: frozenset[str]) -> Iterator[int]:
+    """Original positions where a name may start: a capitalised given name or title, or the capitalised word
+    after a lower-case title. Only capitalised words are looked at, which keeps long reports cheap."""
+    text = doc.text
+    for match in _name_start_pattern(tuple(doc.lexicons.values())).finditer(text):
+        if match.start("titled") >= 0:
+            yield match.start()
+        elif text[match.start()].isupper():
+            word = _fold_token(match.group())
+            if word in given or word in titles:
+                yield match.start()
 
 
 def _person_names(doc: Document) -> Iterator[Span]:
@@ -389,18 +488,9 @@ def _person_names(doc: Document) -> Iterator[Span]:
     lexicons = tuple(doc.lexicons.values())
     given, titles, particles, not_names, indefinite = _name_words(lexicons)
     suffixes = _street_suffixes(lexicons)
-    starts, run_pattern = _name_patterns(lexicons)
+    run_pattern = _name_patterns(lexicons)
     cue_ends = {doc.folded.original_index(t.end) for t in doc.vocabulary if t.key == "pii.name_cues"}
-    candidates: dict[int, bool] = {}  # original position where a run starts -> introduced by a cue
-    for match in starts.finditer(doc.lowered):
-        start, end = doc.span(*match.span())
-        if text[start].isupper():
-            candidates.setdefault(start, False)
-        elif match.group() in titles:
-            # A lower-case title ("la signora", "mevrouw"): the run starts at the next word.
-            after = _WORD_AFTER.match(text, end)
-            if after is not None and after.group(1)[0].isupper():
-                candidates.setdefault(after.start(1), False)
+    candidates: dict[int, bool] = dict.fromkeys(_name_candidates(doc, given, titles), False)
     for cue_end in cue_ends:
         after = _WORD_AFTER.match(text, cue_end)
         if after is None:

@@ -80,3 +80,14 @@ def test_a_deleted_devices_token_no_longer_works(citizen):
     assert response.status_code == 401
     assert response.json()["type"] == "urn:lantern:problem:authentication-failed"
     assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_deleting_a_device_erases_the_contact_left_for_victim_support(citizen):
+    payload = factories.report_payload(
+        consent={"share_with_police": False, "victim_support": True, "public_alert": False},
+        contact={"phone": "+32 470 12 34 56"},
+    )
+    report_id = citizen.client.post("/api/v1/reports/", payload, format="json").json()["id"]
+    assert Report.objects.get(pk=report_id).contact
+    citizen.client.delete("/api/v1/devices/me/")
+    assert Report.objects.get(pk=report_id).contact == {}

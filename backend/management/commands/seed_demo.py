@@ -32,7 +32,8 @@ from alerts.services import reports_screen_in_bulk
 from alerts.taxonomy import taxonomy_sync
 from api.models import ApiKey, StaffToken
 from api.services import staff_account_create, staff_token_issue
-from referrals.models import Jurisdiction
+from maps.services import releases_publish_closed
+from referrals.models import Jurisdiction, Partner
 
 AREA_NAME = "Ghent (demo)"
 AREA_CENTER = (3.7215, 51.0545)  # Korenmarkt, the historic centre
@@ -44,6 +45,22 @@ DEMO_EMAIL_DOMAIN = "demo.lantern.invalid"
 DEMO_API_KEY_NAME = "City of Ghent (demo)"
 DEMO_API_KEY = "demo-authority-key"
 POLICE_NORTH, POLICE_SOUTH, MUNICIPALITY = "Ghent Police North", "Ghent Police South", "City of Ghent"
+# Demo partners point at the discard port, which nothing answers locally: their referrals retry, as real ones
+# would while a partner is down. The shared secret is published, like the demo passwords.
+DEMO_PARTNER_SECRET = "lantern-demo-partner-secret"  # noqa: S105 - a published demo secret
+DEMO_PARTNERS: tuple[dict[str, Any], ...] = (
+    {"name": "Ghent Police North (demo)", "kind": "police", "channel": "webhook",
+     "endpoint": "http://127.0.0.1:9/referrals/police-north", "jurisdictions": (POLICE_NORTH,)},
+    {"name": "Ghent Police South (demo)", "kind": "police", "channel": "webhook",
+     "endpoint": "http://127.0.0.1:9/referrals/police-south", "jurisdictions": (POLICE_SOUTH,)},
+    {"name": "Victim Support Ghent (demo)", "kind": "victim_support", "channel": "email",
+     "endpoint": f"victim-support@{DEMO_EMAIL_DOMAIN}", "jurisdictions": (MUNICIPALITY,),
+     "languages": ["nl", "fr", "en"]},
+    {"name": "City of Ghent street services (demo)", "kind": "municipal_service", "channel": "open311",
+     "endpoint": "http://127.0.0.1:9/open311/v2/", "jurisdictions": (MUNICIPALITY,),
+     "categories": ("insecurity.poor_lighting", "insecurity.neglected_place", "antisocial.littering",
+                    "property.vandalism")},
+)
 DAYS = 90
 BATCH = 1000
 LOCAL_TZ = ZoneInfo("Europe/Brussels")
@@ -496,8 +513,10 @@ class Command(BaseCommand):
             )
             self._reports(area, reports=options["reports"], devices=options["devices"])
             self._moderation()
+            self._map_releases()
             accounts = self._staff_accounts()
             self._api_key()
+            self._partners()
         self._summary(accounts, seconds=time.monotonic() - started)
 
     # --- places ---------------------------------------------------------------------------------
@@ -605,6 +624,14 @@ class Command(BaseCommand):
             reports_screen_in_bulk(reports=pending[start:start + BATCH])
             self._say(f"Moderation: screened {min(start + BATCH, len(pending))}/{len(pending)}")
 
+    def _map_releases(self) -> None:
+        """Publish the insecurity maps of the demo's whole months, so the analysts' map has content.
+        A month is published once; later runs leave it alone."""
+        oldest = (timezone.now() - timedelta(days=DAYS)).astimezone(LOCAL_TZ).date()
+        first = oldest if oldest.day == 1 else (oldest.replace(day=28) + timedelta(days=4)).replace(day=1)
+        for release in releases_publish_closed(first=first, published_by="seed_demo"):
+            self._say(f"Map release: published {release.layer} {release.month:%Y-%m} (ε={release.epsilon})")
+
     # --- people ---------------------------------------------------------------------------------
 
     def _staff_accounts(self) -> list[tuple[str, str, str, str]]:
@@ -638,6 +665,23 @@ class Command(BaseCommand):
             api_key.jurisdictions.set(Jurisdiction.objects.filter(name=MUNICIPALITY))
             self._say(f"API key: created {DEMO_API_KEY_NAME}")
 
+    def _partners(self) -> None:
+        """A police partner per police area, a victim-support service and an Open311 municipal service.
+        Demo reports are bulk-created, never through report_submit, so none of them is referred."""
+        for spec in DEMO_PARTNERS:
+            partner, created = Partner.objects.get_or_create(
+                name=spec["name"],
+                defaults={
+                    "kind": spec["kind"], "channel": spec["channel"], "endpoint": spec["endpoint"],
+                    "signing_secret": DEMO_PARTNER_SECRET, "languages": spec.get("languages", []),
+                    "open311_api_key": DEMO_API_KEY if spec["channel"] == "open311" else "",
+                },
+            )
+            if created:
+                partner.jurisdictions.set(Jurisdiction.objects.filter(name__in=spec["jurisdictions"]))
+                partner.categories.set(Category.objects.filter(code__in=spec.get("categories", ())))
+                self._say(f"Partner: created {partner.name}")
+
     # --- output ---------------------------------------------------------------------------------
 
     def _say(self, message: str) -> None:
@@ -658,6 +702,7 @@ class Command(BaseCommand):
         ]
         lines += [
             f"  Authority API key ({DEMO_API_KEY_NAME}): Authorization: Api-Key {DEMO_API_KEY}",
+            f"  Demo partners' signing secret (referral status updates): {DEMO_PARTNER_SECRET}",
             f"  API docs: {base}/api/docs/",
             f"  Admin:    {base}/admin/",
         ]

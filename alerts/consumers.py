@@ -1,0 +1,137 @@
+"""``/ws/alerts/``: live public alerts for the map areas a device watches, and the device's own news.
+
+Protocol (JSON text frames):
+
+* client → ``{"action": "subscribe", "cells": ["8928308280fffff", …]}``: H3 cells of resolution 7 or finer,
+  replacing any earlier subscription (``[]`` stops the feed). The server answers
+  ``{"event": "snapshot", "cells": […], "alerts": {GeoJSON FeatureCollection}}`` with the active alerts;
+* server → ``{"event": "alert.new" | "alert.updated", "alert": Feature}``, ``{"event": "alert.expired",
+  "alert": {"id", "cell"}}`` for alerts in the subscribed cells, and ``{"event": "report.updated",
+  "report": {"report_id", "event", "status"}}`` about the device's own reports;
+* server → ``{"event": "error", "code", "detail"}`` for a message it cannot use.
+
+Only devices (``Authorization: Bearer <device token>``) connect. Groups are named by resolution-7 cells
+through ``alerts.events``, never from raw input: every cell is validated with h3 first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import h3
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from alerts.events import FEED_RESOLUTION, alert_group, device_group
+from alerts.models import Device
+from alerts.public import alert_feature, alert_public, language_of
+from alerts.selectors import alerts_in_feed_cells
+
+UNAUTHENTICATED = 4401
+
+
+def cells_parse(cells: Any, *, limit: int) -> list[str] | None:
+    """Valid, distinct H3 cell ids of resolution ≥ 7 (at most ``limit``), or None when anything is wrong."""
+    if not isinstance(cells, list) or len(cells) > limit:
+        return None
+    parsed: list[str] = []
+    for cell in cells:
+        if not isinstance(cell, str) or len(cell) > 16:
+            return None
+        cell = cell.lower()
+        try:
+            valid = h3.is_valid_cell(cell)
+        except (ValueError, TypeError):
+            valid = False
+        if not valid or h3.get_resolution(cell) < FEED_RESOLUTION:
+            return None
+        if cell not in parsed:
+            parsed.append(cell)
+    return parsed
+
+
+def _covered(alert_cell: str, cells: set[str]) -> bool:
+    """Whether the alert's cell overlaps a subscribed cell (contains it, or lies inside it)."""
+    resolution = h3.get_resolution(alert_cell)
+    for cell in cells:
+        cell_resolution = h3.get_resolution(cell)
+        if cell_resolution <= resolution and h3.cell_to_parent(alert_cell, cell_resolution) == cell:
+            return True
+        if cell_resolution > resolution and h3.cell_to_parent(cell, resolution) == alert_cell:
+            return True
+    return False
+
+
+@database_sync_to_async
+def _snapshot(feed_cells: list[str]) -> list[dict[str, Any]]:
+    return [alert_public(alert) for alert in alerts_in_feed_cells(feed_cells=feed_cells)]
+
+
+class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
+    device: Device
+    cells: set[str]
+    groups_joined: set[str]
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if not isinstance(user, Device):
+            await self.close(code=UNAUTHENTICATED)
+            return
+        self.device, self.cells, self.groups_joined = user, set(), set()
+        await self.channel_layer.group_add(device_group(user.pk), self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "device"):
+            return
+        for group in [device_group(self.device.pk), *self.groups_joined]:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or content.get("action") != "subscribe":
+            await self._error("unknown-action", _('Send {"action": "subscribe", "cells": [H3 cell ids]}.'))
+            return
+        cells = cells_parse(content.get("cells"), limit=settings.ALERT_LIVE_MAX_CELLS)
+        if cells is None:
+            await self._error(
+                "invalid-cells",
+                _("cells must be a list of at most %(count)d H3 cell ids of resolution 7 or finer.")
+                % {"count": settings.ALERT_LIVE_MAX_CELLS},
+            )
+            return
+        wanted = {alert_group(cell) for cell in cells}
+        for group in self.groups_joined - wanted:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in wanted - self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined, self.cells = wanted, set(cells)
+        feed_cells = sorted({cell if h3.get_resolution(cell) == FEED_RESOLUTION
+                             else h3.cell_to_parent(cell, FEED_RESOLUTION) for cell in cells})
+        alerts = [public for public in await _snapshot(feed_cells) if _covered(public["cell"], self.cells)]
+        await self.send_json({
+            "event": "snapshot",
+            "cells": sorted(self.cells),
+            "alerts": {"type": "FeatureCollection", "features": [self._feature(public) for public in alerts]},
+        })
+
+    async def _error(self, code: str, detail: Any) -> None:
+        with translation.override(language_of(self.device.locale)):
+            await self.send_json({"event": "error", "code": code, "detail": str(detail)})
+
+    def _feature(self, public: dict[str, Any]) -> dict[str, Any]:
+        return alert_feature(public, language=self.device.locale, time_zone=self.device.time_zone)
+
+    async def alert_event(self, message: dict[str, Any]) -> None:
+        public = message["alert"]
+        if not _covered(public["cell"], self.cells):
+            return  # the resolution-7 group is wider than the cells this client watches
+        if message["event"] == "alert.expired":
+            await self.send_json({"event": "alert.expired", "alert": {"id": public["id"], "cell": public["cell"]}})
+            return
+        await self.send_json({"event": message["event"], "alert": self._feature(public)})
+
+    async def report_event(self, message: dict[str, Any]) -> None:
+        await self.send_json({"event": message["event"], "report": message["report"]})

@@ -1,0 +1,315 @@
+"""The alert fan-out: which devices an alert reaches, and the pushes themselves (procrastinate jobs).
+
+``alert_publish`` runs when an alert becomes visible (at once, or after the delay of ongoing incidents):
+
+1. one spatial query finds the devices whose zones hold the alert's *published* point (never the report's
+   true place: a tiny zone must not reveal more than the map does), for its category;
+2. each device is then recorded once per alert (a unique constraint: no device gets an alert twice) as
+   ``pending``, ``skipped_quiet`` (its quiet hours, local time) or ``skipped_cap`` (its daily cap, claimed
+   atomically on the device row so that concurrent fan-outs cannot both take the last slot);
+3. pending pushes go to FCM in batches of 500, each in the device's language. Unregistered or invalid
+   tokens deactivate the device; FCM unavailable, internal errors and timeouts leave the push pending,
+   and a later job retries with exponential backoff until it is sent, the attempts run out or the alert
+   ends. Figures per status are kept on the alert.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+from procrastinate.contrib.django import app
+from procrastinate.exceptions import AlreadyEnqueued
+
+from alerts import events
+from alerts.models import Alert, Device, PushDelivery, Report
+from alerts.public import alert_public, alert_texts, language_of, notice_texts, zone_of
+from alerts.push import FAILED, INVALID_TOKEN, RETRY, SENT, PushMessage, push_transport
+from privacy.timebands import in_quiet_hours
+
+logger = logging.getLogger(__name__)
+
+QUEUE = "alerts"
+_MAX_BACKOFF_SECONDS = 3600
+
+# Devices whose zones hold the point, for the category. ``reach && point`` is the GiST-indexed candidate
+# filter (each zone's bounding box); ST_DWithin on the sphere then keeps the exact disc, with the zone's own
+# radius (an index cannot serve ST_DWithin with a per-row radius: benchmarks/fanout.py compares).
+MATCH_SQL = """
+SELECT DISTINCT s.device_id
+FROM alerts_subscription s
+WHERE s.reach && ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326)
+  AND ST_DWithin(s.center::geography, ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326)::geography,
+                 s.radius_m, false)
+  AND (cardinality(s.categories) = 0 OR %(category)s = ANY(s.categories))
+"""
+
+# Of those, the ones push can reach, with what quiet hours need.
+DEVICES_SQL = """
+SELECT id, time_zone, quiet_hours_start, quiet_hours_end FROM alerts_device
+WHERE id = ANY(%(ids)s::uuid[]) AND push_enabled AND push_token <> ''
+"""
+
+RECORD_SQL = """
+INSERT INTO alerts_pushdelivery (alert_id, device_id, status, attempts, error, created_at)
+SELECT %(alert)s, v.device_id, v.status, 0, '', now()
+FROM unnest(%(ids)s::uuid[], %(statuses)s::text[]) AS v(device_id, status)
+ON CONFLICT (alert_id, device_id) DO NOTHING
+"""
+
+# Take one of today's pushes for each device that has one left. Rows are locked in id order first, so
+# that two fan-outs over overlapping devices wait for each other instead of deadlocking.
+CLAIM_SQL = """
+WITH wanted AS (SELECT * FROM unnest(%(ids)s::uuid[], %(days)s::date[]) AS v(id, day)),
+locked AS (SELECT d.id FROM alerts_device d JOIN wanted w ON w.id = d.id ORDER BY d.id FOR UPDATE OF d)
+UPDATE alerts_device d
+SET push_count = CASE WHEN d.push_day = w.day THEN d.push_count + 1 ELSE 1 END, push_day = w.day
+FROM wanted w
+WHERE d.id = w.id AND d.id IN (SELECT id FROM locked) AND d.daily_push_cap > 0
+  AND (d.push_day IS DISTINCT FROM w.day OR d.push_count < d.daily_push_cap)
+RETURNING d.id
+"""
+
+
+def _backoff(attempt: int) -> int:
+    return min(settings.FCM_RETRY_BASE_SECONDS * 2 ** max(attempt - 1, 0), _MAX_BACKOFF_SECONDS)
+
+
+def alert_devices_match(*, alert: Alert) -> list[Any]:
+    """Ids of the devices whose zones hold the alert's published point, for its category: the spatial query."""
+    with connection.cursor() as cursor:
+        cursor.execute(MATCH_SQL, {"lng": alert.point.x, "lat": alert.point.y, "category": alert.category.code})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def alert_deliveries_record(*, alert: Alert, now: datetime | None = None) -> dict[str, int]:
+    """Record who the alert reaches and how: pending, skipped for quiet hours or for the daily cap.
+
+    Devices already recorded for this alert (a re-run) and the alert's own reporters are left out.
+    Answers the count of each status recorded now.
+    """
+    now = now or timezone.now()
+    push_on = push_transport() is not None
+    matched = set(alert_devices_match(alert=alert))
+    matched -= set(PushDelivery.objects.filter(alert=alert).values_list("device_id", flat=True))
+    matched -= set(Report.objects.filter(alert_link__alert=alert).values_list("device_id", flat=True))
+    statuses: dict[Any, str] = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(DEVICES_SQL, {"ids": list(matched)})
+        wanting: list[tuple[Any, Any]] = []
+        for device_id, time_zone, quiet_start, quiet_end in cursor.fetchall():
+            local = now.astimezone(zone_of(time_zone))
+            if not push_on:
+                statuses[device_id] = PushDelivery.Status.PUSH_OFF
+            elif in_quiet_hours(local.time(), quiet_start, quiet_end):
+                statuses[device_id] = PushDelivery.Status.SKIPPED_QUIET
+            else:
+                statuses[device_id] = PushDelivery.Status.SKIPPED_CAP
+                wanting.append((device_id, local.date()))
+        if wanting:
+            cursor.execute(CLAIM_SQL, {"ids": [d for d, _ in wanting], "days": [day for _, day in wanting]})
+            for (device_id,) in cursor.fetchall():
+                statuses[device_id] = PushDelivery.Status.PENDING
+        if statuses:
+            cursor.execute(RECORD_SQL, {"alert": alert.pk, "ids": list(statuses), "statuses": list(statuses.values())})
+    counts: dict[str, int] = {}
+    for status in statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def _alert_messages(alert: Alert, rows: Iterable[tuple[Any, ...]]) -> list[PushMessage]:
+    public = alert_public(alert)
+    labels, district = public["labels"], public["district"]
+    ttl = max(alert.expires_at - timezone.now(), timedelta(minutes=1))
+    texts: dict[tuple[str, str], tuple[str, str]] = {}
+    messages = []
+    for _id, token, locale, time_zone in rows:
+        key = (language_of(locale), time_zone)
+        if key not in texts:
+            texts[key] = alert_texts(
+                labels=labels, district=district, occurred_at=alert.occurred_at, language=key[0], time_zone=time_zone
+            )
+        title, body = texts[key]
+        messages.append(PushMessage(
+            token=token, title=title, body=body, ttl=ttl, collapse_key=f"alert-{alert.pk}",
+            data={"kind": "alert", "alert_id": str(alert.pk), "cell": alert.cell},
+        ))
+    return messages
+
+
+def _deactivate(device_ids: list[Any]) -> None:
+    if device_ids:
+        # The token is dead (app uninstalled, or not an FCM token): a new one from the app re-enables push.
+        Device.objects.filter(pk__in=device_ids).update(push_enabled=False, push_token="")
+
+
+# Take the next batch of this round's pending pushes. SKIP LOCKED lets several senders (worker processes)
+# share one alert; a claimed row carries this attempt's number, so a sender that dies mid-batch leaves its
+# rows for the next round instead of losing them.
+CLAIM_BATCH_SQL = """
+WITH claimed AS (
+    UPDATE alerts_pushdelivery p SET attempts = %(attempt)s
+    WHERE p.id IN (
+        SELECT id FROM alerts_pushdelivery
+        WHERE alert_id = %(alert)s AND status = 'pending' AND attempts < %(attempt)s
+        ORDER BY id LIMIT %(size)s FOR UPDATE SKIP LOCKED)
+    RETURNING p.id, p.device_id)
+SELECT c.id, d.push_token, d.locale, d.time_zone FROM claimed c JOIN alerts_device d ON d.id = c.device_id
+"""
+
+
+def _claim_batch(alert: Alert, attempt: int, size: int) -> list[tuple[Any, ...]]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(CLAIM_BATCH_SQL, {"attempt": attempt, "alert": alert.pk, "size": size})
+        return cursor.fetchall()
+
+
+def _outcomes_record(alert: Alert, rows: list[tuple[Any, ...]], results: list[Any]) -> None:
+    by_outcome: dict[str, list[Any]] = {}
+    errors: dict[str, str] = {}
+    for row, result in zip(rows, results, strict=True):
+        by_outcome.setdefault(result.outcome, []).append(row[0])
+        if result.error:
+            errors[result.outcome] = result.error[:64]
+    sent_at = timezone.now()
+    with transaction.atomic():
+        base = PushDelivery.objects.filter(alert=alert)
+        if by_outcome.get(SENT):
+            base.filter(id__in=by_outcome[SENT]).update(status=PushDelivery.Status.SENT, sent_at=sent_at, error="")
+        if by_outcome.get(RETRY):
+            base.filter(id__in=by_outcome[RETRY]).update(error=errors[RETRY])
+        if by_outcome.get(INVALID_TOKEN):
+            invalid = base.filter(id__in=by_outcome[INVALID_TOKEN])
+            _deactivate(list(invalid.values_list("device_id", flat=True)))
+            invalid.update(status=PushDelivery.Status.INVALID_TOKEN, error=errors[INVALID_TOKEN])
+        if by_outcome.get(FAILED):
+            base.filter(id__in=by_outcome[FAILED]).update(status=PushDelivery.Status.FAILED, error=errors[FAILED])
+
+
+def alert_deliveries_send(*, alert: Alert, attempt: int = 1) -> int:
+    """Send the alert's pending pushes of this round, batch by batch, until none is left unclaimed; other
+    senders may work on the same alert at the same time. Answers how many pushes are still pending."""
+    pending = PushDelivery.objects.filter(alert=alert, status=PushDelivery.Status.PENDING)
+    now = timezone.now()
+    if alert.ended_at is not None or alert.expires_at <= now:
+        pending.update(status=PushDelivery.Status.FAILED, error="alert ended")
+        return 0
+    transport = push_transport()
+    if transport is None:
+        pending.update(status=PushDelivery.Status.PUSH_OFF)
+        return 0
+    while rows := _claim_batch(alert, attempt, settings.FCM_BATCH_SIZE):
+        _outcomes_record(alert, rows, transport.send(_alert_messages(alert, rows)))
+    return pending.count()
+
+
+def _helpers_defer(alert: Alert, attempt: int) -> None:
+    """More senders for a big alert: each takes batches the others have not claimed (SKIP LOCKED)."""
+    pending = PushDelivery.objects.filter(alert=alert, status=PushDelivery.Status.PENDING).count()
+    helpers = min(settings.FCM_SENDERS, -(-pending // settings.FCM_BATCH_SIZE)) - 1
+    for _ in range(max(helpers, 0)):
+        alert_push_send.defer(alert_id=str(alert.pk), attempt=attempt, helper=True)
+
+
+def alert_delivery_figures(*, alert: Alert) -> dict[str, int]:
+    """Count the alert's deliveries by status and keep the figures on the alert."""
+    rows = PushDelivery.objects.filter(alert=alert).values_list("status").annotate(n=Count("id"))
+    counts = dict(rows.values_list("status", "n"))
+    figures = {"matched": sum(counts.values())}
+    figures |= {status: counts.get(status, 0) for status in PushDelivery.Status.values}
+    Alert.objects.filter(pk=alert.pk).update(delivery=figures)
+    alert.delivery = figures
+    return figures
+
+
+def _after_attempt(alert: Alert, attempt: int, remaining: int) -> None:
+    """After a sender's round: keep the figures, and schedule the next round while pushes are pending."""
+    if remaining and attempt >= settings.FCM_MAX_ATTEMPTS:
+        PushDelivery.objects.filter(alert=alert, status=PushDelivery.Status.PENDING).update(
+            status=PushDelivery.Status.FAILED, error="gave up after retries"
+        )
+        logger.error("alert %s: %d pushes failed after %d attempts", alert.pk, remaining, attempt)
+    elif remaining:
+        delay = _backoff(attempt)
+        logger.info("alert %s: %d pushes will be retried in %d s", alert.pk, remaining, delay)
+        try:
+            with transaction.atomic():  # a savepoint: a refused defer must not spoil the caller's transaction
+                alert_push_send.configure(
+                    schedule_in={"seconds": delay}, queueing_lock=f"alert-push-retry-{alert.pk}"
+                ).defer(alert_id=str(alert.pk), attempt=attempt + 1)
+        except AlreadyEnqueued:
+            pass  # the next round of this alert's pushes is already waiting: it will send these too
+    alert_delivery_figures(alert=alert)
+
+
+def alert_publish_now(*, alert_id: Any) -> Alert | None:
+    """The body of the ``alert_publish`` job: announce a delayed alert, record and send its pushes."""
+    alert = Alert.objects.select_related("category").filter(pk=alert_id).first()
+    if alert is None or alert.ended_at is not None:
+        return alert
+    now = timezone.now()
+    if alert.published_at is None:
+        # An alert that was delayed (ongoing incident) was not broadcast when it was created: now it is.
+        if alert.visible_from > alert.created_at + timedelta(seconds=1):
+            with transaction.atomic():
+                events.alert_event_send("alert.new", alert_public(alert))
+        Alert.objects.filter(pk=alert.pk).update(published_at=now)
+        alert.published_at = now
+    alert_deliveries_record(alert=alert, now=now)
+    _helpers_defer(alert, 1)
+    remaining = alert_deliveries_send(alert=alert, attempt=1)
+    _after_attempt(alert, 1, remaining)
+    return alert
+
+
+@app.task(queue=QUEUE, pass_context=False)
+def alert_publish(alert_id: str) -> None:
+    """Scheduled for the moment the alert becomes visible (transactionally, with the alert itself)."""
+    alert_publish_now(alert_id=alert_id)
+
+
+@app.task(queue=QUEUE, pass_context=False)
+def alert_push_send(alert_id: str, attempt: int, helper: bool = False) -> None:
+    """A round of an alert's pushes: a retry after backoff, or a helper sharing a big alert's first round."""
+    alert = Alert.objects.select_related("category").filter(pk=alert_id).first()
+    if alert is None:
+        return
+    if not helper:
+        _helpers_defer(alert, attempt)
+    remaining = alert_deliveries_send(alert=alert, attempt=attempt)
+    _after_attempt(alert, attempt, remaining)
+
+
+def notice_push_now(*, device_id: Any, report_id: str, notice: str, attempt: int = 1) -> str | None:
+    """Push a personal notice to one reporter's device; answers the outcome (None: nothing to send)."""
+    device = Device.objects.filter(pk=device_id, push_enabled=True).exclude(push_token="").first()
+    transport = push_transport() if device is not None else None
+    if device is None or transport is None:
+        return None
+    local = timezone.now().astimezone(zone_of(device.time_zone))
+    title, body = notice_texts(event=notice, language=device.locale)
+    result = transport.send([PushMessage(
+        token=device.push_token, title=title, body=body, collapse_key=f"report-{report_id}",
+        data={"kind": "report", "report_id": report_id, "notice": notice},
+        # In quiet hours the app still learns the news, silently: a reporter's own update is not an alert.
+        silent=in_quiet_hours(local.time(), device.quiet_hours_start, device.quiet_hours_end),
+    )])[0]
+    if result.outcome == INVALID_TOKEN:
+        _deactivate([device.pk])
+    elif result.outcome == RETRY and attempt < settings.FCM_MAX_ATTEMPTS:
+        notice_push.configure(schedule_in={"seconds": _backoff(attempt)}).defer(
+            device_id=str(device_id), report_id=report_id, notice=notice, attempt=attempt + 1
+        )
+    return result.outcome
+
+
+@app.task(queue=QUEUE, pass_context=False)
+def notice_push(device_id: str, report_id: str, notice: str, attempt: int = 1) -> None:
+    notice_push_now(device_id=device_id, report_id=report_id, notice=notice, attempt=attempt)

@@ -1,0 +1,1 @@
+"""Insecurity maps: a fixed H3 partition, monthly differentially private releases, tiles and exports."""

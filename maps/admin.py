@@ -1,0 +1,53 @@
+"""Read-only admin pages: releases, the privacy ledger and the access log are records, never edited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from maps.models import BudgetSpend, MapAccess, PrivacyLedger, Release
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Release)
+class ReleaseAdmin(ReadOnlyAdmin):
+    list_display = ["month", "layer", "epsilon", "resolution", "cell_count", "published_at", "published_by"]
+    list_filter = ["layer"]
+    exclude = ["geojson", "csv"]
+
+
+class BudgetSpendInline(admin.TabularInline):
+    model = BudgetSpend
+    fields = ["layer", "epsilon", "release", "spent_by", "spent_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PrivacyLedger)
+class PrivacyLedgerAdmin(ReadOnlyAdmin):
+    list_display = ["month", "cap", "created_at"]
+    inlines = [BudgetSpendInline]
+
+
+@admin.register(MapAccess)
+class MapAccessAdmin(ReadOnlyAdmin):
+    list_display = ["at", "principal", "endpoint", "status", "params"]
+    list_filter = ["endpoint", "status"]
+    search_fields = ["principal"]
+    date_hierarchy = "at"

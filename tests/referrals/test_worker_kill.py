@@ -1,0 +1,151 @@
+"""Real ``manage.py procrastinate worker`` processes against the test database: a worker killed in the
+middle of a delivery loses nothing, and the partner sees a duplicate only under the same event id."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from alerts.models import Device
+from alerts.taxonomy import taxonomy_sync
+from referrals.models import Referral, ReferralAttempt
+from referrals.services import referrals_sweep
+from tests import factories
+from tests.referrals import factories as f
+
+ROOT = Path(__file__).resolve().parents[2]
+# Short enough for a test, in the order the settings demand (the lease outlasts the timeout).
+WORKER_TIMEOUT_SECONDS, WORKER_LEASE_SECONDS = 3, 5
+
+
+def _clear_jobs() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+
+
+def worker_start() -> subprocess.Popen[bytes]:
+    database = connection.settings_dict
+    env = os.environ | {
+        "LANTERN_ENV": "test",
+        "DATABASE_URL": (
+            f"postgis://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "DATABASE_POOL": "0",
+        "REFERRAL_WEBHOOK_TIMEOUT_SECONDS": str(WORKER_TIMEOUT_SECONDS),
+        "REFERRAL_DELIVERY_LEASE_SECONDS": str(WORKER_LEASE_SECONDS),
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "referrals"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def worker_stop(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=10)
+
+
+@pytest.fixture
+def workers() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    _clear_jobs()
+    taxonomy_sync()  # an earlier transactional test may have flushed the migration's categories
+    yield started
+    for worker in started:
+        worker_stop(worker)
+    _clear_jobs()
+
+
+def _wait_for(predicate, *, seconds: float, sweep: bool = False) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if sweep:
+            # What the periodic sweeper does every minute, done here every half second.
+            referrals_sweep()
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_delivery_leaves_a_referral_that_another_worker_delivers(service_area, receiver, workers):
+    jurisdictions = f.town_jurisdictions()
+    endpoint = receiver("hang", "ok", hang_seconds=30)
+    f.partner_create(name="East police", endpoint=endpoint.url, jurisdictions=(jurisdictions["East police area"],))
+    report = f.report_make(device=Device.objects.create(token_hash="k" * 64, platform="android"))
+    referral = report.referrals.get()
+
+    workers.append(worker_start())
+    assert endpoint.arrived.wait(30), workers[0].stderr.read1().decode() if workers[0].poll() is not None else ""
+    # The partner has the request and the worker waits for its answer: kill it now, without warning.
+    workers[0].send_signal(signal.SIGKILL)
+    workers[0].wait(timeout=10)
+    endpoint.released.set()
+    referral.refresh_from_db()
+    assert referral.state == Referral.State.SENDING  # nobody recorded an outcome
+
+    workers.append(worker_start())
+    delivered = _wait_for(
+        lambda: Referral.objects.get(pk=referral.pk).state == Referral.State.DELIVERED,
+        seconds=WORKER_LEASE_SECONDS + 30, sweep=True,
+    )
+    assert delivered, [(a.outcome, a.detail) for a in ReferralAttempt.objects.filter(referral=referral)]
+    referral.refresh_from_db()
+    # Sent twice, both times as the same event: the partner can tell it is one referral.
+    assert endpoint.event_ids() == [str(referral.event_id)] * 2
+    assert [record.answered for record in endpoint.requests] == [None, 200]
+    assert list(ReferralAttempt.objects.filter(referral=referral).values_list("outcome", flat=True)) == [
+        "temporary", "delivered",
+    ]
+    # And nothing sends it a third time.
+    time.sleep(1.5)
+    referrals_sweep()
+    time.sleep(1.5)
+    assert len(endpoint.requests) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_delivers_what_the_api_accepted(citizen, receiver, workers):
+    jurisdictions = f.town_jurisdictions()
+    endpoint = receiver("verify")
+    f.partner_create(name="East police", endpoint=endpoint.url, jurisdictions=(jurisdictions["East police area"],))
+    f.partner_create(name="Slachtofferhulp", kind="victim_support", endpoint=endpoint.url,
+                     jurisdictions=(jurisdictions["Test town"],))
+
+    payload = factories.report_payload(
+        consent={"share_with_police": True, "victim_support": True, "public_alert": False},
+        contact={"email": "me@example.org"},
+    )
+    workers.append(worker_start())
+    response = citizen.client.post("/api/v1/reports/", payload, format="json")
+    assert response.status_code == 201
+    assert _wait_for(lambda: len(endpoint.requests) >= 2, seconds=30)
+    assert _wait_for(lambda: not Referral.objects.exclude(state=Referral.State.DELIVERED).exists(), seconds=10)
+    assert sorted(record.answered for record in endpoint.requests) == [200, 200]
+    shown = citizen.client.get(f"/api/v1/reports/{response.json()['id']}/").json()["referrals"]
+    assert {item["status"] for item in shown} == {"delivered"}
+
+
+def test_the_sweeper_runs_every_minute():
+    from procrastinate.contrib.django import app
+
+    from referrals import tasks
+
+    periodic = [task for task in app.periodic_registry.periodic_tasks.values()
+                if task.task.name == tasks.referrals_sweep_job.name]
+    assert periodic and periodic[0].cron == "* * * * *"
