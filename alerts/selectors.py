@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import datetime, timedelta
 
@@ -70,9 +71,18 @@ def reporter_history(*, device: Device | None, now: datetime) -> ReporterHistory
     )
 
 
+def _degrees_covering(metres: float, latitude: float) -> float:
+    """A radius in degrees that covers ``metres`` in every direction at this latitude (east-west is the
+    widest), so a cheap indexed pre-filter never drops a point the exact distance keeps."""
+    return metres / (111_320 * max(math.cos(math.radians(latitude)), 0.01))
+
+
 def nearby_activity(*, point: Point, now: datetime) -> NearbyActivity:
     counts = Report.objects.filter(
-        created_at__gte=now - NEARBY_WINDOW, location__distance_lte=(point, D(m=NEARBY_RADIUS_M))
+        created_at__gte=now - NEARBY_WINDOW,
+        # ST_DWithin in degrees uses the GiST index; the spheroid distance then keeps the exact circle.
+        location__dwithin=(point, _degrees_covering(NEARBY_RADIUS_M, point.y)),
+        location__distance_lte=(point, D(m=NEARBY_RADIUS_M)),
     ).aggregate(reports=Count("id"), devices=Count("device", distinct=True))
     return NearbyActivity(reports=counts["reports"], distinct_devices=counts["devices"])
 

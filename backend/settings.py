@@ -114,7 +114,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0") or ""
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "backend.cache.SharedPoolRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "lantern") or "lantern",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -207,8 +207,11 @@ FCM_PROJECT_ID = env_str("FCM_PROJECT_ID")
 # Public alerts: geo-indistinguishability ε = ln(ALERT_NOISE_ODDS) / ALERT_NOISE_RADIUS_M, i.e. by default
 # any two places 200 m apart are at most 4× more or less likely to have produced a published point.
 ALERT_NOISE_RADIUS_M = env_int("ALERT_NOISE_RADIUS_M", 200, minimum=10)
-ALERT_NOISE_ODDS = float(env_str("ALERT_NOISE_ODDS", "4") or "4")
-if not ALERT_NOISE_ODDS > 1:
+try:
+    ALERT_NOISE_ODDS = float(env_str("ALERT_NOISE_ODDS", "4") or "4")
+except ValueError:
+    ALERT_NOISE_ODDS = 0.0
+if not 1 < ALERT_NOISE_ODDS < float("inf"):
     raise ImproperlyConfigured("ALERT_NOISE_ODDS must be a number greater than 1")
 # Ongoing incidents (the emergency flag, or under ALERT_ONGOING_WINDOW_MINUTES old) are shown this much later,
 # so that nobody rushes to the scene.
@@ -230,6 +233,15 @@ FCM_TIMEOUT_SECONDS = env_int("FCM_TIMEOUT_SECONDS", 10, minimum=1)
 FCM_MAX_ATTEMPTS = env_int("FCM_MAX_ATTEMPTS", 8, minimum=1)
 FCM_RETRY_BASE_SECONDS = env_int("FCM_RETRY_BASE_SECONDS", 30, minimum=1)
 RATE_LIMITS["alert_list_device"] = env_str("RATE_ALERTS_PER_DEVICE", "600/h")
+# After a deploy every app reconnects to /ws/alerts/ at once, and each connection joins groups: redis-py's
+# default pool of 100 connections per process refused the rest ("Too many connections") in
+# benchmarks/websocket.py. Connections are opened only when needed.
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+    {"address": REDIS_URL, "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000, minimum=10)}
+]
+# Redis pub/sub delivers a group message once per process instead of once per socket; see docs/alerts.md.
+if env_bool("CHANNEL_LAYER_PUBSUB", False):
+    CHANNEL_LAYERS["default"]["BACKEND"] = "channels_redis.pubsub.RedisPubSubChannelLayer"
 
 # --- referrals ---------------------------------------------------------------------------------
 # Who receives a report when no partner's jurisdiction serves its place: a partner name per kind (as

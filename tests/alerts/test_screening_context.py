@@ -1,0 +1,35 @@
+"""What the behaviour rules are told about a report's surroundings and its reporter."""
+
+from __future__ import annotations
+
+from django.contrib.gis.geos import Point
+from django.utils import timezone
+
+from alerts.selectors import nearby_activity, reporter_history
+from tests import factories
+
+# About 150 m and 1.5 km east of factories.INSIDE, at Ghent's latitude.
+CLOSE = (factories.INSIDE[0] + 0.00214, factories.INSIDE[1])
+FAR = (factories.INSIDE[0] + 0.0214, factories.INSIDE[1])
+
+
+def test_nearby_activity_counts_recent_reports_within_300_metres_only(citizen, other_citizen):
+    factories.report_create(device=citizen.device, location=factories.INSIDE)
+    factories.report_create(device=other_citizen.device, location=CLOSE)
+    factories.report_create(device=citizen.device, location=FAR)
+    activity = nearby_activity(point=Point(*factories.INSIDE, srid=4326), now=timezone.now())
+    assert (activity.reports, activity.distinct_devices) == (2, 2)
+
+
+def test_a_flood_from_one_device_is_held(citizen):
+    for _ in range(5):
+        factories.report_create(device=citizen.device, location=CLOSE)
+    response = citizen.client.post("/api/v1/reports/", factories.report_payload(), format="json")
+    assert "flood.place" in [hit["code"] for hit in response.json()["hits"]]
+
+
+def test_reporter_history_counts_reports_and_rejections(citizen):
+    factories.report_held(device=citizen.device, verdict="reject")
+    factories.report_create(device=citizen.device)
+    history = reporter_history(device=citizen.device, now=timezone.now())
+    assert (history.reports_total, history.reports_rejected, history.reports_last_hour) == (2, 1, 2)
