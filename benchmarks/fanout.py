@@ -288,6 +288,7 @@ def main() -> int:
         plain_ms, plain_matched = measure_plain_dwithin(alert)
         print(f"  for comparison, ST_DWithin(geography) alone (index on a 10 km radius): {plain_ms:.0f} ms"
               f" ({plain_matched:,} devices)", flush=True)
+        unclustered = matching
         if args.cluster:
             seconds = cluster()
             matching = measure_matching(alert, args.repeat)
@@ -311,9 +312,10 @@ def main() -> int:
               f" on {os.cpu_count()} CPUs")
         best_senders, best = min(rows, key=lambda row: row[1]["send_s"])
         rate = best["sent"] / best["send_s"] if best["send_s"] else 0.0
-        print(f"aims: matching < 100 ms: {'met' if matching['wall_ms_median'] < 100 else 'NOT met'}; 20,000 pushes"
-              f" < 10 s: {'met' if rate >= 2000 else 'NOT met'} (best: {best['sent']:,} in {best['send_s']:.1f} s"
-              f" with {best_senders} sender(s), {rate:,.0f}/s)")
+        print(f"aims: matching < 100 ms: {'met' if matching['wall_ms_median'] < 100 else 'NOT met'}"
+              f" ({unclustered['wall_ms_median']:.0f} ms as loaded, {matching['wall_ms_median']:.0f} ms at the end);"
+              f" 20,000 pushes < 10 s: {'met' if rate >= 2000 else 'NOT met'} (best: {best['sent']:,} in"
+              f" {best['send_s']:.1f} s with {best_senders} sender(s), {rate:,.0f}/s)")
         return 0
     finally:
         try:

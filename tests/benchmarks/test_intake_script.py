@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 import random
+from pathlib import Path
 
 import pytest
 
+from benchmarks import intake
 from benchmarks.intake import (
     SECTION_END,
     SECTION_START,
+    Created,
     bbox_shrink,
     markdown_section_update,
     percentile,
@@ -102,3 +105,15 @@ def test_the_figures_section_is_replaced_and_the_rest_of_the_page_kept() -> None
 def test_a_page_without_the_section_gets_it_appended() -> None:
     updated = markdown_section_update("# Performance\n", "figures")
     assert updated == f"# Performance\n\n{SECTION_START}\nfigures\n{SECTION_END}\n"
+
+
+def test_what_a_run_could_not_delete_is_kept_for_the_next_clean_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(intake, "LEFTOVERS", tmp_path / "leftovers.json")
+    Created(device_ids=["a", "b"], service_area_id=7).leftovers_save()
+    Created(device_ids=["b", "c"]).leftovers_save()
+    later = Created(device_ids=["d"])
+    later.leftovers_load()
+    assert later.device_ids == ["d", "a", "b", "c"]
+    assert later.service_area_id == 7
