@@ -16,6 +16,8 @@ through ``alerts.events``, never from raw input: every cell is validated with h3
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from typing import Any
 
 import h3
@@ -63,6 +65,31 @@ def _covered(alert_cell: str, cells: set[str]) -> bool:
         if cell_resolution > resolution and h3.cell_to_parent(cell, resolution) == alert_cell:
             return True
     return False
+
+
+# One broadcast reaches every socket of a cell; most of them share a language and a time zone. Rendering
+# and encoding once per (event, alert version, language, time zone) instead of once per socket is what keeps
+# a broadcast to a thousand sockets cheap (benchmarks/websocket.py).
+_RENDERED: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_RENDERED_MAX = 512
+
+
+def _event_text(event: str, public: dict[str, Any], locale: str, time_zone: str) -> str:
+    key = (event, public["id"], public.get("report_count"), public.get("details"), public.get("expires_at"),
+           language_of(locale), time_zone)
+    text = _RENDERED.get(key)
+    if text is None:
+        if event == "alert.expired":
+            body: dict[str, Any] = {"event": event, "alert": {"id": public["id"], "cell": public["cell"]}}
+        else:
+            body = {"event": event, "alert": alert_feature(public, language=locale, time_zone=time_zone)}
+        text = json.dumps(body)
+        _RENDERED[key] = text
+        if len(_RENDERED) > _RENDERED_MAX:
+            _RENDERED.popitem(last=False)
+    else:
+        _RENDERED.move_to_end(key)
+    return text
 
 
 @database_sync_to_async
@@ -128,10 +155,7 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
         public = message["alert"]
         if not _covered(public["cell"], self.cells):
             return  # the resolution-7 group is wider than the cells this client watches
-        if message["event"] == "alert.expired":
-            await self.send_json({"event": "alert.expired", "alert": {"id": public["id"], "cell": public["cell"]}})
-            return
-        await self.send_json({"event": message["event"], "alert": self._feature(public)})
+        await self.send(text_data=_event_text(message["event"], public, self.device.locale, self.device.time_zone))
 
     async def report_event(self, message: dict[str, Any]) -> None:
         await self.send_json({"event": message["event"], "report": message["report"]})

@@ -63,18 +63,17 @@ FROM unnest(%(ids)s::uuid[], %(statuses)s::text[]) AS v(device_id, status)
 ON CONFLICT (alert_id, device_id) DO NOTHING
 """
 
-# Take one of today's pushes for each device that has one left. Rows are locked in id order first, so
-# that two fan-outs over overlapping devices wait for each other instead of deadlocking.
+# Take one of today's pushes for each device that has one left. Claims are serialised by an advisory lock
+# (see alert_deliveries_record): two fan-outs over overlapping devices then never deadlock on their rows.
 CLAIM_SQL = """
-WITH wanted AS (SELECT * FROM unnest(%(ids)s::uuid[], %(days)s::date[]) AS v(id, day)),
-locked AS (SELECT d.id FROM alerts_device d JOIN wanted w ON w.id = d.id ORDER BY d.id FOR UPDATE OF d)
 UPDATE alerts_device d
 SET push_count = CASE WHEN d.push_day = w.day THEN d.push_count + 1 ELSE 1 END, push_day = w.day
-FROM wanted w
-WHERE d.id = w.id AND d.id IN (SELECT id FROM locked) AND d.daily_push_cap > 0
+FROM unnest(%(ids)s::uuid[], %(days)s::date[]) AS w(id, day)
+WHERE d.id = w.id AND d.daily_push_cap > 0
   AND (d.push_day IS DISTINCT FROM w.day OR d.push_count < d.daily_push_cap)
 RETURNING d.id
 """
+CLAIM_LOCK = 7_411_024  # pg_advisory_xact_lock key of the cap claims
 
 
 def _backoff(attempt: int) -> int:
@@ -113,6 +112,7 @@ def alert_deliveries_record(*, alert: Alert, now: datetime | None = None) -> dic
                 statuses[device_id] = PushDelivery.Status.SKIPPED_CAP
                 wanting.append((device_id, local.date()))
         if wanting:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK])
             cursor.execute(CLAIM_SQL, {"ids": [d for d, _ in wanting], "days": [day for _, day in wanting]})
             for (device_id,) in cursor.fetchall():
                 statuses[device_id] = PushDelivery.Status.PENDING

@@ -149,7 +149,7 @@ def language_guess(text: str, *, folded: str | None = None) -> LanguageGuess:
     folded_text = fold_term(text[: max(DETECTION_PREFIX, TRIGRAM_PREFIX)]) if folded is None else folded
     words = word_pattern.findall(folded_text, 0, DETECTION_PREFIX)
     vectors = [points for points in map(word_points.get, words) if points is not None]
-    for word in words:
+    for word in words if "'" in folded_text[:DETECTION_PREFIX] else ():
         # "l'école", "dell'auto": the elided article is the evidence.
         if "'" in word and word not in word_points:
             points = word_points.get(word.split("'", 1)[0] + "'")

@@ -34,7 +34,10 @@ _CACHE = {"Cache-Control": "private, max-age=30"}
 
 
 def _language(request: Request) -> str:
-    return get_language() or request.user.locale
+    """The language the app asked for (Accept-Language), else the one the device registered with."""
+    if request.headers.get("Accept-Language"):
+        return get_language() or request.user.locale
+    return request.user.locale
 
 
 class AlertListView(APIView):
@@ -42,7 +45,8 @@ class AlertListView(APIView):
 
     permission_classes = [IsDevice]
 
-    @extend_schema(parameters=[AlertQuerySerializer], responses=AlertCollectionSerializer, tags=["alerts"])
+    @extend_schema(parameters=[AlertQuerySerializer], responses=AlertCollectionSerializer, tags=["alerts"],
+                   operation_id="api_v1_alerts_list")
     def get(self, request: Request) -> Response:
         rate_limit_enforce(request, scope="alert_list_device", key=BY_PRINCIPAL)
         query = AlertQuerySerializer(data=request.query_params)

@@ -41,7 +41,14 @@ SCHEMA: dict[str, dict[str, type] | type] = {
     "classes": dict,
     "rules": dict.fromkeys(SIGNAL_CODES, list),
     "reported_speech": list,
-    "profiling": {"protected": list, "suspicion": list, "exempt": list, "descriptors": dict},
+    "profiling": {
+        "protected": list,
+        "suspicion": list,
+        "exempt": list,
+        "descriptors": dict,
+        "possessives": list,
+        "instrument_words": list,
+    },
     "pii": {
         "given_names": list,
         "name_cues": list,
@@ -173,9 +180,16 @@ def _lexicon_build(language: str, data: Mapping[str, Any]) -> Lexicon:
 # -- phrase layers ----------------------------------------------------------------------------------------
 
 
-def _compiler(language: str, entries: Sequence[tuple[str, str]], directory: Path) -> PhraseCompiler:
+# In the vocabulary, a leading class is spelt out whenever another phrase can start with one of its words,
+# whatever it costs: then both phrases share one path in the prefix tree and the longest wins at a position
+# ("Arab guy", not "Arab"; a lower-case "arab guy" is not hidden by a capitals-only phrase). Signal phrases
+# are many and long, so theirs are spelt out only while cheap (see PhraseCompiler).
+_VOCABULARY_EXPANSION = {"max_expansion": 200, "max_expansion_size": 30_000, "only_on_conflict": True}
+
+
+def _compiler(language: str, entries: Sequence[tuple[str, str]], directory: Path, **expansion: int) -> PhraseCompiler:
     loaded = lexicons(directory)
-    compiler = PhraseCompiler({language: loaded[language].data["classes"]})
+    compiler = PhraseCompiler({language: loaded[language].data["classes"]}, **expansion)
     for key, phrase in entries:
         try:
             compiler.add(phrase, Entry(language, key, phrase))
@@ -225,15 +239,20 @@ def signal_matcher(language: str, directory: Path = LEXICON_DIR) -> PhraseMatche
 
 @functools.cache
 def vocabulary_matcher(language: str, directory: Path = LEXICON_DIR) -> PhraseMatcher:
-    """Profiling vocabulary (protected attributes, suspicion and exemption words) and PII cue words."""
-    return content_matcher(language, directory).second
+    """Profiling vocabulary (protected attributes, suspicion and exemption words) and PII cue words.
+
+    Screening scans them together with the signals (``content_matcher``); this layer on its own is for
+    checks and tools.
+    """
+    entries = _vocabulary_entries(language, directory)
+    return _compiler(language, entries, directory, **_VOCABULARY_EXPANSION).build()
 
 
 @functools.cache
 def content_matcher(language: str, directory: Path = LEXICON_DIR) -> LayeredMatcher:
     """Signals and vocabulary of ``language`` in one scan, reporting what two separate scans would."""
     signals = _compiler(language, _signal_entries(language, directory), directory)
-    vocabulary = _compiler(language, _vocabulary_entries(language, directory), directory)
+    vocabulary = _compiler(language, _vocabulary_entries(language, directory), directory, **_VOCABULARY_EXPANSION)
     return signals.build_layered(vocabulary)
 
 

@@ -38,16 +38,27 @@ _SENTENCE_END = re.compile(r"[.!?\n]")
 # Inside one written word of a phrase ("c'est", "nous-mêmes"), the apostrophe or hyphen is optional.
 _JOINER = r"[\s'\-]?"
 _END = r"(?!\w)"
-_NUMBER = r"\d{1,9}(?:[.,]\d{1,3}){0,4}(?!\d)"
+# "\d\d{0,8}", not "\d{1,9}": a pattern alternative that starts with a character set is rejected in one
+# comparison by the regex engine, one that starts with a repeat is entered first.
+_DIGITS = r"\d\d{0,8}"
+_NUMBER = _DIGITS + r"(?:[.,]\d{1,3}){0,4}(?!\d)"
 # Every compiled layer starts with the non-word character before a phrase (texts are scanned with a space
 # in front): see PhraseMatcher.
 _PREFIX = r"\W"
+# The separator that switches the first layer of a LayeredMatcher off at one position (see there).
+BLOCK = "\x00"
+_UNBLOCKED = r"(?<!\x00)"
+_UNBLOCKED_AFTER_ONE = r"(?<!\x00.)"
 MAX_GAP = 8
 # Cap on optional-word expansion: 2**4 variants of one phrase is plenty.
 _MAX_OPTIONALS = 4
 # A leading class with more alternatives than this stays one alternative of the pattern (see
 # PhraseCompiler._expand_leading_class): spelling it out would cost more compile time than it saves.
 _MAX_LEADING_EXPANSION = 30
+# ... and only while the copies of the rest of the phrase stay below this many characters of pattern.
+_MAX_EXPANSION_SIZE = 4000
+# Characters of pattern that hanging a class-led group of phrases under its first letters may add.
+_MAX_SPLIT_COPIES = 12_000
 
 
 class PhraseError(ValueError):
@@ -115,10 +126,16 @@ class LayeredMatcher:
     One expression shares the first character of both layers' phrases, then tries the first layer's rest
     before the second's. Scanning once instead of twice saves a third of the time, because most of a
     scan's cost is trying first characters at every word. A regex reports one match per position, so at a
-    position where one layer matched, the other layer is asked on its own: the second layer wherever the
-    first matched, and the first layer's phrases that start with a class or a number (the only ones the
-    second layer's match can have hidden) wherever the second matched. Together that is exactly what two
-    separate scans report, for the price of one scan and a few anchored matches.
+    position where one layer matched, the other layer is asked on its own:
+
+    * where the first layer matched, the same expression is matched again at that position with the first
+      layer switched off: its phrases only match after a separator that is not ``BLOCK``, and the text is
+      given with ``BLOCK`` as the separator there. (One expression instead of two saves compiling the
+      vocabulary twice.)
+    * where the second layer matched, the first layer's phrases that start with a class or a number (the
+      only ones the second layer's match can hide) are matched on their own.
+
+    Together that is exactly what two separate scans report, for the price of one scan and a few matches.
     """
 
     def __init__(
@@ -126,16 +143,16 @@ class LayeredMatcher:
         pattern: re.Pattern[str],
         leaves: Sequence[tuple[Entry, ...]],
         first_layer: Sequence[bool],
-        second: PhraseMatcher,
         first_opaque: PhraseMatcher | None,
     ) -> None:
         self.pattern = pattern
         self.leaves = leaves
         self.first_layer = first_layer
-        self.second = second
         self.first_opaque = first_opaque
 
     def scan(self, padded: str) -> list[PhraseMatch]:
+        if BLOCK in padded:
+            padded = padded.replace(BLOCK, " ")
         found: list[PhraseMatch] = []
         search = self.pattern.search
         position = 0
@@ -145,13 +162,21 @@ class LayeredMatcher:
             leaf = match.lastindex or 0
             if sentence_end(padded, start + 1, end) is None:
                 found.append(PhraseMatch(start, end - 1, self.leaves[leaf]))
-            other = self.second if self.first_layer[leaf] else self.first_opaque
-            if other is not None:
-                hidden = other.match_at(padded, start)
-                if hidden is not None:
-                    found.append(hidden)
+            if self.first_layer[leaf]:
+                hidden = self._second_at(padded, start)
+            else:
+                hidden = None if self.first_opaque is None else self.first_opaque.match_at(padded, start)
+            if hidden is not None:
+                found.append(hidden)
             position = start + 1
         return found
+
+    def _second_at(self, padded: str, start: int) -> PhraseMatch | None:
+        blocked = padded[:start] + BLOCK + padded[start + 1 :]
+        match = self.pattern.match(blocked, start)
+        if match is None or _SENTENCE_END.search(padded, start + 1, match.end()) is not None:
+            return None
+        return PhraseMatch(start, match.end() - 1, self.leaves[match.lastindex or 0])
 
 
 class _Trie:
@@ -171,10 +196,30 @@ class _Trie:
             node.terminal.append(entry)
 
 
+def _copy(node: _Trie) -> _Trie:
+    copied = _Trie()
+    copied.terminal = None if node.terminal is None else list(node.terminal)
+    copied.children = {atom: _copy(child) for atom, child in node.children.items()}
+    return copied
+
+
+def _merge(target: _Trie, source: _Trie) -> None:
+    if source.terminal is not None:
+        if target.terminal is None:
+            target.terminal = []
+        target.terminal.extend(entry for entry in source.terminal if entry not in target.terminal)
+    for atom, child in source.children.items():
+        if atom in target.children:
+            _merge(target.children[atom], child)
+        else:
+            target.children[atom] = child
+
+
 def _trie_regex(node: _Trie, leaves: list[tuple[Entry, ...]] | None) -> str:
     """The regex for ``node``; with ``leaves``, each end of a phrase becomes an empty capturing group."""
-    # Single characters first and the end of a phrase last: the longest phrase wins at a position.
-    ordered = sorted(node.children.items(), key=lambda item: (len(item[0]) > 2, item[0]))
+    # Single characters first, "not followed by" checks (which consume nothing) after everything that
+    # consumes, and the end of a phrase last: the longest phrase wins at a position.
+    ordered = sorted(node.children.items(), key=lambda item: (item[0].startswith("(?!"), len(item[0]) > 2, item[0]))
     alternatives = [atom + _trie_regex(child, leaves) for atom, child in ordered]
     if node.terminal is not None:
         if leaves is None:
@@ -193,15 +238,79 @@ def _trie_regex(node: _Trie, leaves: list[tuple[Entry, ...]] | None) -> str:
 class PhraseCompiler:
     """Compiles phrases of several languages, each with its own ``classes``, into one ``PhraseMatcher``."""
 
-    def __init__(self, classes: Mapping[str, Mapping[str, Sequence[str]]]) -> None:
+    def __init__(
+        self,
+        classes: Mapping[str, Mapping[str, Sequence[str]]],
+        *,
+        max_expansion: int = _MAX_LEADING_EXPANSION,
+        max_expansion_size: int = _MAX_EXPANSION_SIZE,
+        only_on_conflict: bool = False,
+    ) -> None:
+        self._max_expansion = max_expansion
+        self._max_expansion_size = max_expansion_size
+        # With only_on_conflict, a leading class is spelt out only when another phrase (not led by the same
+        # class) can start with one of its words: that is when spelling out matters, since a regex reports
+        # one match per position and only phrases sharing a path in the tree let the longest one win.
+        self._only_on_conflict = only_on_conflict
+        self._pending: list[tuple[str, Entry]] = []
+        self._starts: dict[str | None, set[str]] | None = None
         self._classes = classes
         self._class_cache: dict[tuple[str, str], str] = {}
+        self._class_tries: dict[str, _Trie] = {}
         self._trie = _Trie()
         self._count = 0
 
     def add(self, phrase: str, entry: Entry) -> None:
+        if self._only_on_conflict:
+            # Checked now (errors name the phrase) but added at build time, when every start is known.
+            list(self._atom_sequences(phrase, entry.language, stack=()))
+            self._pending.append((phrase, entry))
+            return
         for expanded in self._expand_leading_class(phrase, entry.language, depth=0):
             self._add(expanded, entry)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        starts: dict[str | None, set[str]] = {}
+        for phrase, entry in self._pending:
+            lead = phrase.split()[0].lstrip("^").rstrip("?")
+            key = lead[1:-1] if lead.startswith("{") else None
+            starts.setdefault(key, set()).update(self._first_words(phrase, entry.language, 0))
+        self._starts = starts
+        pending, self._pending = self._pending, []
+        for phrase, entry in pending:
+            for expanded in self._expand_leading_class(phrase, entry.language, depth=0):
+                self._add(expanded, entry)
+
+    def _first_words(self, phrase: str, language: str, depth: int) -> set[str]:
+        """The words a phrase can start with (folded; "stem*" for a stem, "#" for a number)."""
+        tokens = phrase.split()
+        first = tokens[0].lstrip("^")
+        optional = first.endswith("?") and len(first) > 1
+        first = first.rstrip("?") if optional else first
+        words: set[str] = set()
+        if first.startswith("{") and first.endswith("}"):
+            if depth < 4:
+                for alternative in self._classes.get(language, {}).get(first[1:-1], ()):
+                    words |= self._first_words(alternative, language, depth + 1)
+        elif "#" in first:
+            words.add("#")
+        elif not first.startswith(("~", "!")):
+            words.add(re.split(r"['\-]", fold_term(first))[0] or first)
+        if optional and len(tokens) > 1:
+            words |= self._first_words(" ".join(tokens[1:]), language, depth)
+        return words
+
+    def _conflicts(self, name: str, language: str) -> bool:
+        """Whether a phrase not led by class ``name`` can start with one of the class's words."""
+        if self._starts is None:
+            return True
+        mine = self._first_words("{" + name + "}", language, 0)
+        others = set().union(*(words for key, words in self._starts.items() if key != name))
+        if mine & others:
+            return True
+        return _stem_overlap(mine, others) or _stem_overlap(others, mine)
 
     def _expand_leading_class(self, phrase: str, language: str, depth: int) -> list[str]:
         """``{we} patrol`` -> ``we patrol``, ``let's patrol``...: a class at the start of a phrase is spelt out.
@@ -214,16 +323,27 @@ class PhraseCompiler:
         optional = first.endswith("?")
         name = first.rstrip("?")
         alternatives = self._classes.get(language, {}).get(name[1:-1]) if name.startswith("{") else None
-        if not alternatives or depth > 2 or len(alternatives) > _MAX_LEADING_EXPANSION or (not rest and optional):
+        if not alternatives or depth > 2 or len(alternatives) > self._max_expansion or (not rest and optional):
+            return [phrase]
+        if self._only_on_conflict and not self._conflicts(name[1:-1], language):
             return [phrase]
         # Each alternative gets its own copy of the rest of the phrase: with more than one class in the rest,
-        # the copies cost more compile time than the scan saves.
-        if rest.count("{") > 1:
+        # or a rest whose class is large, the copies cost more compile time than the scan saves. Phrases left
+        # unexpanded that start with the same class share one alternative of the pattern.
+        if rest.count("{") > 1 or len(alternatives) * self._rest_size(rest, language) > self._max_expansion_size:
             return [phrase]
         expanded = [f"{alternative} {rest}".strip() for alternative in alternatives]
         if optional:
             expanded.append(rest)
         return [deeper for item in expanded for deeper in self._expand_leading_class(item, language, depth + 1)]
+
+    def _rest_size(self, rest: str, language: str) -> int:
+        """About how many characters of pattern one copy of ``rest`` costs."""
+        size = len(rest)
+        for name in re.findall(r"\{(\w+)\}", rest):
+            if name in self._classes.get(language, {}):
+                size += len(self._class_regex(name, rest, language, ()))
+        return size
 
     def _add(self, phrase: str, entry: Entry) -> None:
         for atoms, capitalised in self._atom_sequences(phrase, entry.language, stack=()):
@@ -231,7 +351,45 @@ class PhraseCompiler:
             self._trie.add(atoms, marked)
             self._count += 1
 
+    def _split_leading_classes(self) -> None:
+        """Hang phrases that start with a class (left whole, see _expand_leading_class) under the first
+        letters of the class's words: "{we_call} ~3 patrol" becomes "l(?:et's|ets) ~3 patrol",
+        "w(?:e should|...) ~3 patrol"...
+
+        At every word of a report the regex engine tries the pattern's first alternatives; one that starts with
+        a letter is rejected with one comparison, but one that starts with a group (a class) is entered, which
+        costs several times more. The rest of the phrase is copied once per first letter, so a class whose
+        phrases are long and whose words start with many letters stays a group: its copies would cost more
+        compile time than the scan saves.
+        """
+        root = self._trie
+        for atom in [atom for atom in root.children if atom in self._class_tries]:
+            class_trie = self._class_tries[atom]
+            if class_trie.terminal is not None or any(len(first) > 2 for first in class_trie.children):
+                continue
+            copies = len(class_trie.children) - 1
+            if copies * len(_trie_regex(root.children[atom], None)) > _MAX_SPLIT_COPIES:
+                # Too big to copy: behind a character set of its first letters instead, so that the words
+                # of a report that start with another letter are still rejected in one comparison.
+                firsts = list(class_trie.children)
+                branches = "|".join(f"(?<={first}){_trie_regex(class_trie.children[first], None)}" for first in firsts)
+                guarded = "[" + "".join(firsts) + "](?:" + branches + ")"
+                root.children[guarded] = root.children.pop(atom)
+                continue
+            subtree = root.children.pop(atom)
+            for first, node in class_trie.children.items():
+                child = root.children.setdefault(first, _Trie())
+                rest = "(?:" + _trie_regex(node, None) + ")" if node.children or node.terminal is None else ""
+                if not rest:
+                    _merge(child, _copy(subtree))
+                elif rest in child.children:
+                    _merge(child.children[rest], _copy(subtree))
+                else:
+                    child.children[rest] = _copy(subtree)
+
     def build(self) -> PhraseMatcher:
+        self._flush()
+        self._split_leading_classes()
         leaves: list[tuple[Entry, ...]] = [()]
         if not self._trie.children:
             return PhraseMatcher(re.compile(r"(?!)"), leaves)
@@ -240,20 +398,37 @@ class PhraseCompiler:
 
     def build_layered(self, second: PhraseCompiler) -> LayeredMatcher:
         """This compiler's phrases and ``second``'s in one scan (see ``LayeredMatcher``)."""
+        self._flush()
+        second._flush()
+        self._split_leading_classes()
+        second._split_leading_classes()
         leaves: list[tuple[Entry, ...]] = [()]
         first_layer = [False]
         alternatives = []
+
+        def rest(child: _Trie, layer: bool) -> str:
+            before = len(leaves)
+            regex = _trie_regex(child, leaves)
+            first_layer.extend([layer] * (len(leaves) - before))
+            return regex
+
         # Single characters first, as in _trie_regex: the shared first characters, then opaque atoms
-        # (a class or a number at the start of a phrase).
+        # (a class or a number at the start of a phrase), which the first layer does not share, since its
+        # block must be checked before the atom.
         atoms = sorted({*self._trie.children, *second._trie.children}, key=lambda atom: (len(atom) > 2, atom))
         for atom in atoms:
+            first, other = self._trie.children.get(atom), second._trie.children.get(atom)
+            if len(atom) > 2:
+                if first is not None:
+                    alternatives.append(_UNBLOCKED + atom + rest(first, True))
+                if other is not None:
+                    alternatives.append(atom + rest(other, False))
+                continue
             rests = []
-            for layer, trie in ((True, self._trie), (False, second._trie)):
-                child = trie.children.get(atom)
-                if child is not None:
-                    before = len(leaves)
-                    rests.append(_trie_regex(child, leaves))
-                    first_layer.extend([layer] * (len(leaves) - before))
+            if first is not None:
+                rests.append(_UNBLOCKED_AFTER_ONE + rest(first, True))
+            if other is not None:
+                rests.append(rest(other, False))
             alternatives.append(atom + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")"))
         body = "(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)"
         opaque = _Trie()
@@ -262,7 +437,7 @@ class PhraseCompiler:
         if opaque.children:
             opaque_leaves: list[tuple[Entry, ...]] = [()]
             first_opaque = PhraseMatcher(re.compile(_PREFIX + _trie_regex(opaque, opaque_leaves)), opaque_leaves)
-        return LayeredMatcher(re.compile(_PREFIX + body), leaves, first_layer, second.build(), first_opaque)
+        return LayeredMatcher(re.compile(_PREFIX + body), leaves, first_layer, first_opaque)
 
     # -- phrase to atoms ------------------------------------------------------------------------------
 
@@ -310,9 +485,13 @@ class PhraseCompiler:
                 raise PhraseError(f"{phrase!r} ({language}) cannot start with a gap")
             pending_gap = ""
             piece = self._token(token, phrase, language, stack)
-            # Literal words become one atom per character so that phrases share prefixes in the tree.
-            if token.startswith("{") or "#" in token:
+            # Literal words become one atom per character so that phrases share prefixes in the tree; so do
+            # the letters before a number glued to them ("£#").
+            if token.startswith("{"):
                 atoms.append(piece)
+            elif "#" in token:
+                head = piece.split(_DIGITS, 1)[0] if not token.startswith("#") else ""
+                atoms.extend([*_split_literal(head), piece[len(head) :]] if head else [piece])
             else:
                 atoms.extend(_split_literal(piece))
         if pending_gap:
@@ -327,7 +506,7 @@ class PhraseCompiler:
         if "#" in item and not any(c in item for c in "{}~!^?*"):
             # A number glued to a word: "#cm", "#-year-old", "5ft#".
             pieces = [re.escape(fold_term(part)).replace(r"\-", _JOINER) for part in item.split("#")]
-            return r"\d{1,9}".join(pieces) + _END
+            return _DIGITS.join(pieces) + _END
         if any(c in item for c in "{}~!^#?") or not item.strip("*'-"):
             raise PhraseError(f"cannot read {item!r} in {phrase!r} ({language})")
         stem = item.endswith("*")
@@ -355,7 +534,14 @@ class PhraseCompiler:
                 trie.add(atoms, None)
         regex = "(?:" + _trie_regex(trie, None) + ")"
         self._class_cache[key] = regex
+        self._class_tries[regex] = trie
         return regex
+
+
+def _stem_overlap(stems_from: set[str], words: set[str]) -> bool:
+    """Whether a stem ("suspicious*") of the first set starts a word of the second."""
+    stems = [word[:-1] for word in stems_from if word.endswith("*")]
+    return any(word.startswith(stem) for stem in stems for word in words)
 
 
 def literal_alternation(words: Iterable[str]) -> str:

@@ -86,7 +86,7 @@ _PLATE_GAP = re.compile(r"[\s:.,\"'()-]{1,3}")
 
 # A house number as written: "7", "12a", "8bis", "8 bis", "14-2", "21/B" (in folded text, so lower case).
 _HOUSE_NUMBER = re.compile(
-    r"(?<![\w:.,/€$£#+-])\d{1,4}(?:[a-z](?!\w)|\s?(?:bis|ter|quater)(?!\w))?(?:[/-](?:\d{1,3}|[a-z])(?!\w))?"
+    r"(?<![\w:.,/€$£#+-])\d{1,4}(?:[a-z](?!\w)|\s?(?:bis|ter|quater)(?!\w))?(?:[/-](?:\d{1,3}|[a-z]|bis|ter)(?!\w))?"
     r"(?![\w:]|[.,]\d)"
 )
 _ADDRESS_WINDOW = 80
@@ -304,15 +304,22 @@ def _street_name_end(doc: Document, start: int, end: int, lexicon: Lexicon) -> i
     )
     if street_at is None or not words:
         return end
-    if street_at > 0 or len(words) == 1:
-        # "3 big green bins", "2 short walk": a street word that is also an ordinary word needs a capital
-        # somewhere in the street name, unless the whole text is written without capitals.
+    particles = {fold_term(p) for p in lexicon.data["address"]["particles"]} | _HOUSE_NUMBER_WORDS
+    # Words before the street word that only join it to the number ("di via Garibaldi", "bis rue Pasteur")
+    # are not a street name before a street word ("7 Mill Lane").
+    named_before = any(_fold_word(m.group()) not in particles for m in words[:street_at])
+    if named_before or len(words) == 1:
+        # "3 big green bins", "20 anyway": a street word that is also an ordinary word (or a compound that
+        # ends in one, "Kingsway") needs a capital somewhere in the street name, unless the whole text is
+        # written without capitals.
         street = _fold_word(words[street_at].group())
-        common = street in _folded_words(lexicon, "common_word_types")
+        common_words = _folded_words(lexicon, "common_word_types")
+        common = street in common_words or (
+            street not in lexicon.street_words and any(street.endswith(word) for word in common_words)
+        )
         if common and _has_capitals(doc.text) and not any(m.group()[0].isupper() for m in words[: street_at + 1]):
             return None
         return end
-    particles = {fold_term(p) for p in lexicon.data["address"]["particles"]}
     content = [m for m in words[street_at + 1 :] if _fold_word(m.group()) not in particles]
     if not content or not content[0].group()[0].isupper():
         return end
@@ -324,9 +331,15 @@ def _street_name_end(doc: Document, start: int, end: int, lexicon: Lexicon) -> i
     return _folded_position(doc, last.end())
 
 
+_HOUSE_NUMBER_WORDS = frozenset({"bis", "ter", "quater", "di", "de", "del", "du", "des", "la", "of", "the"})
+
+
 @functools.lru_cache(maxsize=64)
 def _folded_words(lexicon: Lexicon, key: str) -> frozenset[str]:
-    return frozenset(_fold_word(w) for w in lexicon.data["address"][key] if _fold_word(w))
+    """A list of the address section, folded; with the letters alone too ("n°" is also "n")."""
+    words = {_fold_word(w) for w in lexicon.data["address"][key]}
+    words |= {re.sub(r"[\W_]+", "", word) for word in words}
+    return frozenset(word for word in words if word)
 
 
 def _has_capitals(text: str) -> bool:
@@ -434,15 +447,17 @@ def _fold_token(word: str) -> str:
 _APOSTROPHES_DASHES = "'’ʼ`´′‐‑‒–—―−\\-"
 
 
-@functools.cache
-def _name_start_pattern(lexicons: tuple[Lexicon, ...]) -> re.Pattern[str]:
-    """A capitalised word (the class is the one of the name runs), and whether a lower-case title stands
-    right before it ("la signora Ferraro", "mevrouw Jansen", "de heer Smit").
+_CAPITAL = "[A-ZÀ-ÖØ-ÞĀ-ʯ]"
+# A capitalised word (the class is the one of the name runs). The pattern starts with the capital letter and
+# checks the word boundary after it, so the regex engine skips from capital to capital in C.
+_NAME_WORD = re.compile(rf"{_CAPITAL}(?<![\w{_APOSTROPHES_DASHES}].)[\w{_APOSTROPHES_DASHES}\u0300-\u036f]{{0,59}}")
 
-    The pattern starts with the capital letter and checks the word boundary after it, so the regex engine
-    skips from capital to capital in C: only capitalised words, a handful per report, reach Python. The
-    title is checked by fixed-width lookbehinds, one per title length (``re`` needs a fixed width).
-    """
+
+@functools.cache
+def _after_title_pattern(lexicons: tuple[Lexicon, ...]) -> re.Pattern[str]:
+    """A capital right after a lower-case title and a space ("la signora Ferraro", "mevrouw Jansen", "de heer
+    Smit"). It starts with the capital too; the title is checked by fixed-width lookbehinds, one per title
+    length (``re`` needs a fixed width)."""
     spellings = {
         form
         for lexicon in lexicons
@@ -457,21 +472,29 @@ def _name_start_pattern(lexicons: tuple[Lexicon, ...]) -> re.Pattern[str]:
         rf"(?<=(?<![\w{_APOSTROPHES_DASHES}])(?:{'|'.join(forms)}) .)"
         for _, forms in sorted(by_length.items(), reverse=True)
     )
-    word = rf"[\w{_APOSTROPHES_DASHES}\u0300-\u036f]{{0,59}}"
-    return re.compile(rf"[A-ZÀ-ÖØ-ÞĀ-ʯ](?<![\w{_APOSTROPHES_DASHES}].)(?:(?:{after_title})(?P<titled>)|){word}")
+    return re.compile(rf"{_CAPITAL}(?:{after_title})")
+
+
+@functools.lru_cache(maxsize=8)
+def _starters(given: frozenset[str], titles: frozenset[str]) -> frozenset[str]:
+    return given | titles
 
 
 def _name_candidates(doc: Document, given: frozenset[str], titles: frozenset[str]) -> Iterator[int]:
     """Original positions where a name may start: a capitalised given name or title, or the capitalised word
-    after a lower-case title. Only capitalised words are looked at, which keeps long reports cheap."""
+    after a lower-case title.
+
+    Only capitalised words are looked at, which keeps long reports cheap: one scan in C lists them as
+    strings, checked against the lists as a set, and positions are looked up only when one qualifies.
+    """
     text = doc.text
-    for match in _name_start_pattern(tuple(doc.lexicons.values())).finditer(text):
-        if match.start("titled") >= 0:
-            yield match.start()
-        elif text[match.start()].isupper():
-            word = _fold_token(match.group())
-            if word in given or word in titles:
+    starters = _starters(given, titles)
+    if not starters.isdisjoint(map(_fold_token, _NAME_WORD.findall(text))):
+        for match in _NAME_WORD.finditer(text):
+            if text[match.start()].isupper() and _fold_token(match.group()) in starters:
                 yield match.start()
+    for match in _after_title_pattern(tuple(doc.lexicons.values())).finditer(text):
+        yield match.start()
 
 
 def _person_names(doc: Document) -> Iterator[Span]:

@@ -17,14 +17,23 @@ is also there ("not being racist, but...").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from moderation.rules.document import Document, Finding, Term, merge_spans
+from moderation.rules.folding import fold_term
 
 REQUIRED_DESCRIPTORS = 2
 REQUIRED_DESCRIPTORS_WHEN_SUSPECTED = 3
 CODE = "profiling.protected_attribute"
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
+ACTION = "descriptor.action"
+# Kinds of descriptor that can be the reporter's belongings rather than the person's description.
+_OWNABLE = frozenset({"descriptor.item", "descriptor.vehicle", "descriptor.clothing"})
+# "mi ha rubato la borsa": the possessive may stand up to four words before the thing.
+_OWNER_WORDS = 4
+_OWNER_REACH = 60
+_WORD = re.compile(r"\w+")
 
 
 def findings(doc: Document) -> list[Finding]:
@@ -43,14 +52,47 @@ def findings(doc: Document) -> list[Finding]:
 
 
 def _descriptor_count(doc: Document, protected: list[Term]) -> int:
-    """Distinct descriptors, counting "grey tracksuit" once although "tracksuit" also matches inside it."""
+    """Distinct descriptors of the person, counting "grey tracksuit" once although "tracksuit" also matches.
+
+    What the person did counts once however many verbs tell it ("grabbed my phone and ran off" is one
+    descriptor: the action). Things that belong to the reporter ("my phone", "mon sac", "me robó la
+    cartera", "mir das Handy") describe the loot, not the person, and do not count.
+    """
     blocked = [(term.start, term.end) for term in protected]
-    spans = [
-        (term.start, term.end)
-        for term in doc.descriptors
-        if not any(start < term.end and term.start < end for start, end in blocked)
+    terms = [
+        term for term in doc.descriptors if not any(start < term.end and term.start < end for start, end in blocked)
     ]
-    return len({doc.lowered[start:end] for start, end in _join_adjacent(merge_spans(spans), doc.lowered)})
+    owned = _reporter_owns(doc)
+    acted = any(term.key == ACTION for term in terms)
+    spans = [(term.start, term.end) for term in terms if term.key != ACTION and not owned(term)]
+    distinct = {doc.lowered[start:end] for start, end in _join_adjacent(merge_spans(spans), doc.lowered)}
+    return len(distinct) + acted
+
+
+def _reporter_owns(doc: Document) -> Callable[[Term], bool]:
+    """Whether a descriptor (a thing, a vehicle, a garment) is the reporter's: a possessive word of the
+    lexicon ("my", "mon", "mir", "me", "mijn") among the few words before it, in the same sentence, and no
+    instrument word ("with", "avec", "mit", "con", "met") in between ("he hit me with a bottle")."""
+    possessives: set[str] = set()
+    instruments: set[str] = set()
+    for language in doc.languages:
+        data = doc.lexicons[language].data["profiling"]
+        possessives.update(fold_term(word) for word in data["possessives"])
+        instruments.update(fold_term(word) for word in data["instrument_words"])
+
+    def owned(term: Term) -> bool:
+        if term.key not in _OWNABLE:
+            return False
+        before = doc.lowered[max(0, term.start - _OWNER_REACH) : term.start]
+        cut = max(before.rfind(mark) for mark in ".!?\n")
+        for word in reversed(_WORD.findall(before, cut + 1)[-_OWNER_WORDS:]):
+            if word in instruments:
+                return False
+            if word in possessives:
+                return True
+        return False
+
+    return owned
 
 
 def _join_adjacent(spans: tuple[tuple[int, int], ...], folded: str) -> list[tuple[int, int]]:

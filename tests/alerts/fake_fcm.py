@@ -183,17 +183,25 @@ class FakeFcm:
         self.port = self._server.sockets[0].getsockname()[1]
 
     def stop(self) -> None:
+        """Close the listener and every open connection, then the loop: nothing is left half-served."""
         if self._loop is None:
             return
+        loop = self._loop
 
-        def shutdown() -> None:
+        async def shutdown() -> None:
             if self._server is not None:
                 self._server.close()
-            self._loop.stop()
+            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
-        self._loop.call_soon_threadsafe(shutdown)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        try:
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=5)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            if self._thread is not None:
+                self._thread.join(timeout=5)
 
 
 def google_auth_stays_local(monkeypatch: Any = None) -> None:

@@ -1,4 +1,7 @@
-"""``/ws/alerts/`` through the real ASGI stack and the real Redis channel layer."""
+"""``/ws/alerts/`` through the real ASGI stack and the real Redis channel layer.
+
+Transactional tests: the consumer reads the database from other threads, and events go out on commit.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +15,22 @@ from django.test import override_settings
 
 from alerts.models import Alert, Report
 from alerts.services import alerts_expire, device_register, report_decide
+from alerts.taxonomy import taxonomy_sync
 from backend.asgi import application
 from moderation.services import case_claim
 from tests import factories
 from tests.alerts.fixtures import alert_of, published_report, run_due_alert_jobs, trusted_device
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _taxonomy_restored(django_db_setup, django_db_blocker):
+    # A transactional test flushes every table when it ends, the migrations' categories too; later
+    # transactional tests of other modules expect them.
+    yield
+    with django_db_blocker.unblock():
+        taxonomy_sync()
 
 NEARBY = (3.7262, 51.0549)
 TOWN_R7 = h3.latlng_to_cell(factories.INSIDE[1], factories.INSIDE[0], 7)
@@ -53,9 +66,9 @@ def test_a_subscriber_gets_a_snapshot_then_new_and_expired_alerts_in_its_languag
         await socket.send_json_to({"action": "subscribe", "cells": _watch_cells()})
         received = [await socket.receive_json_from(timeout=5)]
         await sync_to_async(published_report)(device=await sync_to_async(trusted_device)(),
-                                              category="violence.assault")
+                                        category="violence.assault")
         new = await sync_to_async(published_report)(device=await sync_to_async(trusted_device)(),
-                                                    category="violence.assault", location=NEARBY)
+                                              category="violence.assault", location=NEARBY)
         received.append(await socket.receive_json_from(timeout=5))
         new_alert = await sync_to_async(alert_of)(new)
         await sync_to_async(Alert.objects.filter(pk=new_alert.pk).update)(expires_at=new_alert.occurred_at)
@@ -166,8 +179,8 @@ def test_the_reporter_hears_of_the_decision_on_its_own_socket(service_area, fcm)
         await mine.connect()
         await theirs.connect()
         await sync_to_async(case_claim)(report_id=report.pk, moderator=moderator)
-        await sync_to_async(report_decide)(report_id=report.pk, moderator=moderator, decision="approve",
-                                           reason_code="moderator.false_positive")
+        await sync_to_async(report_decide)(report_id=report.pk, moderator=moderator,
+                                        decision="approve", reason_code="moderator.false_positive")
         update = await mine.receive_json_from(timeout=5)
         nothing = await theirs.receive_nothing(timeout=0.3)
         await mine.disconnect()

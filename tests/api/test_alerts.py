@@ -116,3 +116,9 @@ def test_the_outside_world_learns_nothing_of_an_uncorroborated_report(citizen):
     published_report(device=trusted_device(), category="violence.robbery")
     assert citizen.client.get(_near()).json()["features"] == []
     assert factories.INSIDE
+
+
+def test_without_accept_language_texts_follow_the_devices_locale(other_citizen):
+    _alert()
+    body = other_citizen.client.get(_near()).json()  # a device registered in French
+    assert body["features"][0]["properties"]["title"] == "Vol avec violence · East"

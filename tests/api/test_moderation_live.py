@@ -7,6 +7,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from alerts.services import device_register
+from alerts.taxonomy import taxonomy_sync
 from api.services import staff_account_create
 from backend.asgi import application
 from tests import factories
@@ -22,6 +23,7 @@ def _communicator(authorization: str | None = None) -> WebsocketCommunicator:
 
 
 def test_moderators_see_new_claimed_and_decided_cases_live():
+    taxonomy_sync()  # an earlier transactional test may have flushed the migration's categories
     factories.service_area_create()
     _, token = staff_account_create(username="live-moderator", role="moderator")
     device, _ = device_register(platform="android")

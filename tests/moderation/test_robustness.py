@@ -15,8 +15,8 @@ import pytest
 from moderation import language
 from moderation.engine import Draft, screen
 from moderation.language import SUPPORTED_LANGUAGES
-from moderation.rules import document, lexicon, phrases, pii, profiling
-from moderation.rules.lexicon import descriptor_matcher, lexicons, signal_matcher, vocabulary_matcher
+from moderation.rules import document, folding, lexicon, phrases, pii, profiling
+from moderation.rules.lexicon import content_matcher, descriptor_matcher, lexicons, signal_matcher, vocabulary_matcher
 
 _SINGLE = {
     sre_constants.LITERAL,
@@ -45,7 +45,7 @@ def _unbounded_repeats_of_groups(parsed: sre_parse.SubPattern) -> Iterator[str]:
 
 
 def _module_patterns() -> Iterator[tuple[str, re.Pattern[str]]]:
-    for module in (pii, profiling, document, phrases, language, lexicon):
+    for module in (pii, profiling, document, phrases, language, lexicon, folding):
         for name, value in vars(module).items():
             if isinstance(value, re.Pattern):
                 yield f"{module.__name__}.{name}", value
@@ -53,6 +53,10 @@ def _module_patterns() -> Iterator[tuple[str, re.Pattern[str]]]:
 
 def _lexicon_patterns() -> Iterator[tuple[str, re.Pattern[str]]]:
     for code in SUPPORTED_LANGUAGES:
+        content = content_matcher(code)
+        yield f"{code} content", content.pattern
+        if content.first_opaque is not None:
+            yield f"{code} content recheck", content.first_opaque.pattern
         yield f"{code} signals", signal_matcher(code).pattern
         yield f"{code} vocabulary", vocabulary_matcher(code).pattern
         yield f"{code} descriptors", descriptor_matcher(code).pattern
@@ -88,6 +92,10 @@ ADVERSARIAL = [
     "e\u0301" * 1000,
     ("call me on 0612345678 " * 100)[:2000],
     ("black guy " * 200)[:2000],
+    "\x00a" * 1000,
+    ("who's up for we'll find " * 100)[:2000],
+    ("1a rue de la " * 200)[:2000],
+    ("İstanbul Σ " * 200)[:2000],
 ]
 
 

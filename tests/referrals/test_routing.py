@@ -171,12 +171,19 @@ def test_the_referral_and_its_job_are_written_in_the_reports_transaction(service
     jurisdictions = f.town_jurisdictions()
     f.partner_create(name="East police", jurisdictions=(jurisdictions["East police area"],))
     device = Device.objects.create(token_hash="x" * 64, platform="android")
+
+    def delivery_jobs() -> int:
+        # procrastinate's tables are not flushed between transactional tests: count, don't assume zero.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'referrals.deliver'")
+            return cursor.fetchone()[0]
+
+    jobs_before = delivery_jobs()
     with pytest.raises(RuntimeError), transaction.atomic():
         f.report_make(device=device)
         assert Referral.objects.count() == 1
+        assert delivery_jobs() == jobs_before + 1
         raise RuntimeError("the request failed after intake")
     assert Report.objects.count() == 0
     assert Referral.objects.count() == 0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'referrals.deliver'")
-        assert cursor.fetchone()[0] == 0
+    assert delivery_jobs() == jobs_before

@@ -200,3 +200,36 @@ def test_spans_index_the_original_text_even_when_accents_arrive_decomposed() -> 
     assert _pieces(screening, text, "pii.person_name") == ["Jose\u0301 Garci\u0301a"]
     assert _pieces(screening, text, "pii.address") == ["nu\u0301mero 9 de la calle Sol"]
     assert screening.redacted_text == "Fue [nombre retirado], del [dirección retirada]."
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Ce mec du 14 rue des Lilas vend de la drogue.", "14 rue des Lilas"),
+        ("C'est le fils du 8bis rue Pasteur qui crame les poubelles.", "8bis rue Pasteur"),
+        ("Il habite au n° 14 rue Pasteur.", "n° 14 rue Pasteur"),
+        ("Il habite rue Pasteur n°8, au deuxième.", "rue Pasteur n°8"),
+        ("El que pinta vive en la calle Mayor nº 14, 5º B.", "calle Mayor nº 14"),
+        ("Abita al 21 di via Garibaldi, secondo piano.", "21 di via Garibaldi"),
+        ("Quello che spaccia abita in via Garibaldi 21/B.", "via Garibaldi 21/B"),
+        ("Er wohnt in der Goethestraße, Hausnummer 5.", "Goethestraße, Hausnummer 5"),
+        ("Der Typ aus der Lindenstr. 12a klaut Pakete.", "Lindenstr. 12a"),
+        ("Die gast van Kerkstraat 14-2 verkoopt drugs.", "Kerkstraat 14-2"),
+        ("He lives at 14a Kingsway, the house with the red door.", "14a Kingsway"),
+    ],
+)
+def test_it_finds_house_numbers_written_in_the_usual_ways(text: str, address: str) -> None:
+    assert _pieces(screen(Draft(text=text)), text, "pii.address") == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tall white man, maybe 50, bald, green parka, was exposing himself near the canal.",
+        "It was like 20 anyway, nobody cared.",
+        "We counted 3 big green bins blocking the pavement.",
+        "She waited 10 halfway up the stairs for the police.",
+    ],
+)
+def test_numbers_next_to_ordinary_words_are_not_addresses(text: str) -> None:
+    assert "pii.address" not in _codes(text)

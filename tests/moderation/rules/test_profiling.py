@@ -76,3 +76,66 @@ def test_colours_of_clothes_and_cars_are_not_skin_colours(text: str) -> None:
 
 def test_it_accepts_a_report_about_discrimination_that_names_the_attribute() -> None:
     assert CODE not in _codes("Racist abuse shouted at a Muslim woman at the bus stop this morning.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A black guy stole my phone.",
+        "Black man stole my phone and ran off.",
+        "Un Arabe a volé mon sac.",
+        "Un gitano me robó la cartera en el metro.",
+        "Ein Schwarzer hat mir das Handy aus der Hand gerissen.",
+        "Un albanese mi ha rubato la borsa e ha strappato la collana.",
+        "Een zwarte man heeft mijn tas gestolen.",
+    ],
+)
+def test_what_the_person_did_is_one_descriptor_and_the_reporters_things_are_none(text: str) -> None:
+    # "stole my phone and ran off": the action counts once, and the phone is the loot, not a description.
+    assert CODE in _codes(text)
+
+
+def test_a_thing_the_person_carried_still_describes_them() -> None:
+    assert CODE not in _codes("Black man threatened me with a knife and ran off towards the park.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Suspicious Moroccan hanging around the cash machine again.",
+        "two somalis loitering by the cashpoint, watch your bags",
+        "Arabe louche qui rôde autour des voitures.",
+        "Negro rondando los coches del parking.",
+        "marocchino sospetto vicino alle macchine",
+        "Verdachte Antilliaan bij de geldautomaat.",
+    ],
+)
+def test_it_holds_a_nationality_or_skin_colour_used_as_a_noun_without_an_article(text: str) -> None:
+    assert CODE in _codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Moroccan restaurant on the corner was broken into last night.",
+        "Got an Indian takeaway and when I came out my bike was gone.",
+        "Le restaurant marocain de la place a été cambriolé cette nuit.",
+        "Han robado en la frutería marroquí de la esquina.",
+        "Il ristorante cinese in via Roma è stato svaligiato.",
+        "Im türkischen Restaurant am Markt wurde eingebrochen.",
+    ],
+)
+def test_a_nationality_that_describes_a_place_or_a_thing_is_no_person(text: str) -> None:
+    assert CODE not in _codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm Polish and a man shouted at me to go home, I reported it.",
+        "Je suis algérienne et un homme m'a insultée dans le bus, j'ai porté plainte.",
+        "Ich bin Türkin und wurde in der Bahn beleidigt.",
+    ],
+)
+def test_a_reporter_naming_their_own_origin_is_not_profiling(text: str) -> None:
+    assert CODE not in _codes(text)

@@ -77,3 +77,45 @@ def test_it_still_rejects_the_reporter_quoting_their_own_threat() -> None:
 )
 def test_it_leaves_ordinary_violent_words_in_a_report_alone(text: str) -> None:
     assert not any(code.startswith("threat.") for code in _codes(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ik ga hem vinden en dan zal hij boeten.",
+        "Whoever robbed my mum is a dead man when I find out who it was.",
+        "Die gozer gaat eraan als ik hem zie.",
+        "Questi ladri la pagheranno cara.",
+        "Ce connard va le payer cher.",
+        "Der Typ ist fällig, das wird er bereuen.",
+        "Ese cabrón se va a enterar, me las va a pagar.",
+    ],
+)
+def test_it_rejects_a_threat_that_someone_will_pay(text: str) -> None:
+    assert "threat.violence" in _codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The dealers on the corner want shooting, every last one of them.",
+        "A esos okupas habría que quemarles la casa con ellos dentro.",
+        "Die hangjongeren moeten allemaal afgeschoten worden.",
+    ],
+)
+def test_it_rejects_incitement_in_other_grammatical_shapes(text: str) -> None:
+    assert "threat.incitement" in _codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He'll pay for the damage, his insurance company said so.",
+        "I'm scared of getting stabbed walking home through the underpass.",
+        "Someone is getting stabbed every month round here and nothing changes.",
+        "Lo sistemo io il cancello, è rotto da ieri.",
+        "Ik maak dat werk morgen af en dan bel ik de politie.",
+    ],
+)
+def test_it_leaves_look_alikes_of_threats_alone(text: str) -> None:
+    assert not any(code.startswith("threat.") for code in _codes(text))

@@ -101,3 +101,36 @@ def test_it_rejects_a_bounty(text: str) -> None:
 )
 def test_it_leaves_requests_for_police_action_alone(text: str) -> None:
     assert not any(code.startswith("vigilantism.") for code in _hits(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Who's up for walking the estate tonight with torches and bats? Meet at the shops.", "vigilantism.patrol"),
+        ("Qui est chaud pour faire une ronde ce soir avec des battes ?", "vigilantism.patrol"),
+        ("Stasera giriamo noi il quartiere, la polizia non fa niente.", "vigilantism.patrol"),
+        ("Si on le chope on lui fait passer l'envie de revenir.", "vigilantism.punish"),
+        ("Se lo becchiamo gli diamo una lezione che non scorda più.", "vigilantism.punish"),
+        ("Anybody know who this is? Spread it around so he can't hide.", "vigilantism.identify"),
+        ("Partagez sa photo partout, quelqu'un doit bien le reconnaître.", "vigilantism.identify"),
+        ("Ofrezco 300 euros a quien me diga dónde vive ese tío.", "vigilantism.bounty"),
+        ("50 quid to whoever can tell me where he lives.", "vigilantism.bounty"),
+    ],
+)
+def test_it_catches_calls_in_other_words_and_conjugations(text: str, code: str) -> None:
+    assert code in _hits(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We can't walk the streets at night anymore without feeling scared.",
+        "Reward for whoever finds my cat, she went missing on Elm Road.",
+        "J'ai perdu mon vélo, il faut le retrouver avant lundi.",
+        "Hay que pedir una patrulla a la policía para la plaza.",
+        "Everyone keep watch for a grey Ford Focus and call 101 with the time.",
+        "Someone recognised him from school and told the police, he has been arrested.",
+    ],
+)
+def test_it_leaves_ordinary_requests_and_lost_property_alone(text: str) -> None:
+    assert not any(code.startswith("vigilantism.") for code in _hits(text))
