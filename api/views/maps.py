@@ -6,6 +6,7 @@ known caller is rate limited and logged, whatever its answer.
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -122,12 +123,13 @@ class ReleaseListView(MapsView):
         return response
 
 
-class ReleaseFileView(MapsView):
+class ReleaseFileView(MapsView, abc.ABC):
     content_type = ""
     suffix = ""
 
+    @abc.abstractmethod
     def payload(self, release: Release, viewer: MapViewer) -> bytes:
-        raise NotImplementedError
+        """The stored bytes of the release in this format, cut to the viewer's jurisdictions."""
 
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         release, _path = self.release(ReleasePathSerializer, kwargs)
