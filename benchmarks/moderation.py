@@ -10,6 +10,14 @@ after another in this single process and prints:
 * throughput in reports per second on one core, and p50/p99 latency per report;
 * the same per language and per text length.
 
+Times are CPU time of the screening thread, so that other processes on a shared machine do not count; as
+a busy machine still slows a process down (shared caches, a busy sibling core), every text is screened in
+``--rounds`` rounds and keeps its fastest. Figures still move by a third from one run to the next on a
+shared virtual machine: to compare two versions of the engine, run both in one process, interleaved.
+
+``--quality`` prints recall per family and false flags on every labelled set instead (see
+docs/moderation.md for the method).
+
 It never imports Django and touches no database: the engine is pure. The product's aim is at least
 2,000 reports/s per core.
 """

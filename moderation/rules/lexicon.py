@@ -180,10 +180,10 @@ def _lexicon_build(language: str, data: Mapping[str, Any]) -> Lexicon:
 # -- phrase layers ----------------------------------------------------------------------------------------
 
 
-# In the vocabulary, a leading class is spelt out whenever another phrase can start with one of its words,
-# whatever it costs: then both phrases share one path in the prefix tree and the longest wins at a position
-# ("Arab guy", not "Arab"; a lower-case "arab guy" is not hidden by a capitals-only phrase). Signal phrases
-# are many and long, so theirs are spelt out only while cheap (see PhraseCompiler).
+# In the vocabulary, a leading class is spelt out whenever another phrase can start with one of its words
+# (up to a generous size): then both phrases share one path in the prefix tree and the longest one wins at a
+# position ("Arab guy", not "Arab"), and a capitals-only phrase cannot hide another one there. Signal
+# phrases are many and long, so theirs are spelt out only while cheap (see PhraseCompiler).
 _VOCABULARY_EXPANSION = {"max_expansion": 200, "max_expansion_size": 30_000, "only_on_conflict": True}
 
 
@@ -219,7 +219,13 @@ def _vocabulary_entries(language: str, directory: Path) -> list[tuple[str, str]]
         entries.extend((f"profiling.{key}", phrase) for phrase in profiling[key])
     for key in ("name_cues", "plate_cues", "phone_cues"):
         entries.extend((f"pii.{key}", phrase) for phrase in data["pii"][key])
+    # Titles, for names after a lower-case title ("la signora Ferraro"): one-letter and two-letter titles
+    # that are also ordinary words ("m", "me") would only be noise.
+    entries.extend(("pii.titles", title) for title in data["pii"]["titles"] if title.rstrip(".") not in _WORD_TITLES)
     return entries
+
+
+_WORD_TITLES = frozenset({"m", "me"})
 
 
 def is_signal_key(key: str) -> bool:

@@ -1,4 +1,4 @@
-"""The phrase language of the lexicon files, compiled into one prefix-tree regular expression.
+r"""The phrase language of the lexicon files, compiled into one prefix-tree regular expression.
 
 Lexicon writers are not programmers, so phrases are not regular expressions. A phrase is words separated
 by spaces; matching ignores case and accents and only matches whole words. Inside a phrase:
@@ -19,6 +19,14 @@ a thousand phrases costs a thousand attempts at every position. Factoring the ph
 ("kill", "kicked" -> "k(?:ill|icked)") makes a scan cost a few character tests per word, whatever the
 number of phrases. Every quantifier is bounded and word characters never overlap separator characters,
 so no input can make the expression backtrack catastrophically.
+
+What a scan costs, measured (benchmarks/moderation.py; see docs/moderation.md): the regex engine tries the
+expression at every word, and at the top level of the tree each alternative that starts with a plain
+character is rejected with one comparison, while one that starts with a group, a repeat or a lookbehind is
+entered first, several times dearer. So the compiler keeps the top level to plain characters: the pattern
+starts with the separator ``\W`` (a character set, which the engine skips to in C), numbers are written
+``\d\d{0,8}``, and phrases that start with a class hang under the first letters of the class's words
+(``PhraseCompiler._split_leading_classes``). Signals and vocabulary share one scan (``LayeredMatcher``).
 """
 
 from __future__ import annotations
@@ -197,6 +205,7 @@ class _Trie:
 
 
 def _copy(node: _Trie) -> _Trie:
+    """A deep copy of ``node``."""
     copied = _Trie()
     copied.terminal = None if node.terminal is None else list(node.terminal)
     copied.children = {atom: _copy(child) for atom, child in node.children.items()}
@@ -204,6 +213,7 @@ def _copy(node: _Trie) -> _Trie:
 
 
 def _merge(target: _Trie, source: _Trie) -> None:
+    """Add every path of ``source`` to ``target`` (``source``'s nodes may end up shared: pass a copy)."""
     if source.terminal is not None:
         if target.terminal is None:
             target.terminal = []
@@ -369,18 +379,14 @@ class PhraseCompiler:
                 continue
             copies = len(class_trie.children) - 1
             if copies * len(_trie_regex(root.children[atom], None)) > _MAX_SPLIT_COPIES:
-                # Too big to copy: behind a character set of its first letters instead, so that the words
-                # of a report that start with another letter are still rejected in one comparison.
-                firsts = list(class_trie.children)
-                branches = "|".join(f"(?<={first}){_trie_regex(class_trie.children[first], None)}" for first in firsts)
-                guarded = "[" + "".join(firsts) + "](?:" + branches + ")"
-                root.children[guarded] = root.children.pop(atom)
                 continue
             subtree = root.children.pop(atom)
             for first, node in class_trie.children.items():
                 child = root.children.setdefault(first, _Trie())
                 rest = "(?:" + _trie_regex(node, None) + ")" if node.children or node.terminal is None else ""
+                # A copy per letter: a node shared by two parents would receive phrases meant for one.
                 if not rest:
+                    # The class word is this one character: the phrase continues right here.
                     _merge(child, _copy(subtree))
                 elif rest in child.children:
                     _merge(child.children[rest], _copy(subtree))
@@ -485,13 +491,19 @@ class PhraseCompiler:
                 raise PhraseError(f"{phrase!r} ({language}) cannot start with a gap")
             pending_gap = ""
             piece = self._token(token, phrase, language, stack)
-            # Literal words become one atom per character so that phrases share prefixes in the tree; so do
-            # the letters before a number glued to them ("£#").
+            # Literal words become one atom per character so that phrases share prefixes in the tree; so does
+            # a number, and the letters around a number glued to them ("£#", "#cm"): every phrase that starts
+            # with a number then shares one alternative of the pattern.
             if token.startswith("{"):
                 atoms.append(piece)
+            elif piece == _NUMBER:
+                atoms.extend([_DIGITS, piece[len(_DIGITS) :]])
             elif "#" in token:
-                head = piece.split(_DIGITS, 1)[0] if not token.startswith("#") else ""
-                atoms.extend([*_split_literal(head), piece[len(head) :]] if head else [piece])
+                for index, part in enumerate(piece.split(_DIGITS)):
+                    if index:
+                        atoms.append(_DIGITS)
+                    if part:
+                        atoms.extend(_split_literal(part) if part != _END else [part])
             else:
                 atoms.extend(_split_literal(piece))
         if pending_gap:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
@@ -51,33 +51,79 @@ _URL = re.compile(
 # the folded (lower-case) text. It starts with a literal dot so that the regex engine jumps from dot to dot.
 _URL_ENDING = re.compile(r"\.(?:com|net|org|info|eu|be|fr|de|nl|es|it|lu|at|ch|uk|io|me|tv|ly)\b")
 _DIGIT = re.compile(r"\d")
+# An ASCII range is a cheaper test per character than the Unicode digit category.
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def _has_digit(text: str) -> bool:
+    return _ASCII_DIGIT.search(text) is not None or (not text.isascii() and _DIGIT.search(text) is not None)
+
+
 _URL_TRAILING = ".,;:!?)]}'\"»”"
 _HANDLE = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?")
 _TIME_LIKE_HANDLE = re.compile(r"@\d{1,2}(?:[:h.]\d{2})?(?:am|pm|h|u|uhr)?", re.IGNORECASE)
 
 # A run of at least MIN_PHONE_DIGITS digits with phone-style separators; an optional international prefix.
-_PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+\s?|00)?\(?\d(?:[ .\-/()]{0,2}\d){7,16}(?!\w)")
+# The patterns below that the engine runs over whole reports start with a character set and check the
+# character before it with a lookbehind afterwards: the regex engine then skips in C to the next candidate
+# character instead of trying the whole pattern at every position (a leading lookbehind prevents that).
+_PHONE_CANDIDATE = re.compile(
+    r"[+(\d](?<![\w+].)(?:(?<=\+)\s?\(?\d|(?<=0)0\(?\d|(?<=\()\d|(?<=\d))(?:[ .\-/()]{0,2}\d){7,16}(?!\w)"
+)
 _DATE_OR_TIME = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[:h]\d{2}")
 # A national number as people write it at home: trunk prefix 0, then groups ("0151 23456789", "06 12 34 56").
 _LOCAL_FORMAT = re.compile(r"0\d{1,4}(?:[ ./\-]?\d{2,8}){1,4}")
 
+_PLATE_FORMATS = (
+    "[A-Z]{2}[0-9]{2} ?[A-Z]{3}",  # GB: LD21 XRT
+    "[A-Z]{2}-[0-9]{3}-[A-Z]{2}",  # FR: AB-123-CD
+    "[A-Z]{2} [0-9]{3} [A-Z]{2}",  # IT: AB 123 CD
+    "[A-Z]{2}[0-9]{3}[A-Z]{2}",  # IT and FR without hyphens
+    "[A-ZÄÖÜ]{1,3}-[A-Z]{1,2} ?[0-9]{1,4}[EH]?",  # DE: B-AB 1234, HH-KL 482
+    "[1-9]-[A-Z]{3}-[0-9]{3}",  # BE: 1-ABC-234
+    "[0-9]{4} ?[BCDFGHJKLMNPRSTVWXYZ]{3}",  # ES: 1234 BCD (consonants only)
+    # NL side codes 1-14 (letters and digits alternate in three hyphenated groups)
+    "[A-Z]{2}-[0-9]{2}-[0-9]{2}",
+    "[0-9]{2}-[0-9]{2}-[A-Z]{2}",
+    "[0-9]{2}-[A-Z]{2}-[0-9]{2}",
+    "[A-Z]{2}-[0-9]{2}-[A-Z]{2}",
+    "[A-Z]{2}-[A-Z]{2}-[0-9]{2}",
+    "[0-9]{2}-[A-Z]{2}-[A-Z]{2}",
+    "[0-9]{2}-[A-Z]{3}-[0-9]",
+    "[0-9]-[A-Z]{3}-[0-9]{2}",
+    "[A-Z]{2}-[0-9]{3}-[A-Z]",
+    "[A-Z]-[0-9]{3}-[A-Z]{2}",
+    "[A-Z]{3}-[0-9]{2}-[A-Z]",
+    "[A-Z]-[0-9]{2}-[A-Z]{3}",
+    "[0-9]-[A-Z]{2}-[0-9]{3}",
+    "[0-9]{3}-[A-Z]{2}-[0-9]",
+)
+
+
+def _first_character_first(formats: Sequence[str], before: str, after: str) -> re.Pattern[str]:
+    """One pattern for ``formats`` that starts with a character set (the union of their first characters),
+    so that the regex engine skips to candidate characters in C; each format then checks, by a lookbehind,
+    that the character taken is one it may start with. ``before`` is checked on the character before."""
+    heads: dict[str, list[str]] = {}
+    for form in formats:
+        head = re.match(r"(\[[^]]+\])(?:\{(\d+)(?:,(\d+))?\})?", form)
+        if head is None:
+            raise ValueError(f"a plate format must start with a character set: {form}")
+        low = int(head.group(2) or 1)
+        high = int(head.group(3) or low)
+        rest = form[head.end() :]
+        if high > 1:
+            repeat = f"{low - 1},{high - 1}" if low != high else f"{low - 1}"
+            rest = f"{head.group(1)}{{{repeat}}}{rest}"
+        heads.setdefault(head.group(1), []).append(rest)
+    first = "[" + "".join(dict.fromkeys(head[1:-1] for head in heads)) + "]"
+    branches = "|".join(f"(?<={head})(?:{'|'.join(rests)})" for head, rests in heads.items())
+    return re.compile(f"{first}(?<!{before}.)(?:{branches}){after}")
+
+
 # Licence plates in the national formats, written the way the plate is (capitals). Anything looser needs
 # a plate cue word. Lookarounds keep plates from matching inside longer codes.
-_STRICT_PLATE = re.compile(
-    r"(?<![\w-])(?:"
-    r"[A-Z]{2}[0-9]{2} ?[A-Z]{3}"  # GB: LD21 XRT
-    r"|[A-Z]{2}-[0-9]{3}-[A-Z]{2}"  # FR: AB-123-CD
-    r"|[A-Z]{2} [0-9]{3} [A-Z]{2}|[A-Z]{2}[0-9]{3}[A-Z]{2}"  # IT: AB 123 CD (and FR without hyphens)
-    r"|[A-ZÄÖÜ]{1,3}-[A-Z]{1,2} ?[0-9]{1,4}[EH]?"  # DE: B-AB 1234, HH-KL 482
-    r"|[1-9]-[A-Z]{3}-[0-9]{3}"  # BE: 1-ABC-234
-    r"|[0-9]{4} ?[BCDFGHJKLMNPRSTVWXYZ]{3}"  # ES: 1234 BCD (consonants only)
-    # NL side codes 1-14 (letters and digits alternate in three hyphenated groups)
-    r"|[A-Z]{2}-[0-9]{2}-[0-9]{2}|[0-9]{2}-[0-9]{2}-[A-Z]{2}|[0-9]{2}-[A-Z]{2}-[0-9]{2}|[A-Z]{2}-[0-9]{2}-[A-Z]{2}"
-    r"|[A-Z]{2}-[A-Z]{2}-[0-9]{2}|[0-9]{2}-[A-Z]{2}-[A-Z]{2}|[0-9]{2}-[A-Z]{3}-[0-9]|[0-9]-[A-Z]{3}-[0-9]{2}"
-    r"|[A-Z]{2}-[0-9]{3}-[A-Z]|[A-Z]-[0-9]{3}-[A-Z]{2}|[A-Z]{3}-[0-9]{2}-[A-Z]|[A-Z]-[0-9]{2}-[A-Z]{3}"
-    r"|[0-9]-[A-Z]{2}-[0-9]{3}|[0-9]{3}-[A-Z]{2}-[0-9]"
-    r")(?![\w-])"
-)
+_STRICT_PLATE = _first_character_first(_PLATE_FORMATS, r"[\w-]", r"(?![\w-])")
 # "2019 BBC" has the shape of a Spanish plate; a year-like number needs a cue word.
 _YEAR_LIKE_PLATE = re.compile(r"(?:19|20)\d\d [A-Z]{3}")
 _PLATE_TOKEN = re.compile(r"[a-z0-9]{1,4}(?:-[a-z0-9]{1,4}){0,2}")
@@ -86,7 +132,7 @@ _PLATE_GAP = re.compile(r"[\s:.,\"'()-]{1,3}")
 
 # A house number as written: "7", "12a", "8bis", "8 bis", "14-2", "21/B" (in folded text, so lower case).
 _HOUSE_NUMBER = re.compile(
-    r"(?<![\w:.,/€$£#+-])\d{1,4}(?:[a-z](?!\w)|\s?(?:bis|ter|quater)(?!\w))?(?:[/-](?:\d{1,3}|[a-z]|bis|ter)(?!\w))?"
+    r"\d(?<![\w:.,/€$£#+-]\d)\d{0,3}(?:[a-z](?!\w)|\s?(?:bis|ter|quater)(?!\w))?(?:[/-](?:\d{1,3}|[a-z]|bis|ter)(?!\w))?"
     r"(?![\w:]|[.,]\d)"
 )
 _ADDRESS_WINDOW = 80
@@ -112,7 +158,7 @@ def findings(doc: Document) -> list[Finding]:
     lowered = doc.lowered
     if "://" in lowered or "www." in lowered or ("." in lowered and _URL_ENDING.search(lowered)):
         spans["pii.url"] = [s for s in _urls(text) if not _overlaps(s, emails)]
-    if _DIGIT.search(text):
+    if _has_digit(text):
         spans["pii.phone"] = list(_phones(doc))
         spans["pii.address"] = list(_addresses(doc))
         spans["pii.licence_plate"] = list(_plates(doc))
@@ -359,13 +405,14 @@ def _folded_position(doc: Document, original: int) -> int:
 def _plates(doc: Document) -> Iterator[Span]:
     text = doc.text
     cue_ends = [t.end for t in doc.vocabulary if t.key == "pii.plate_cues"]
-    for match in _STRICT_PLATE.finditer(text):
+    strict_matches = list(_STRICT_PLATE.finditer(text))
+    for match in strict_matches:
         if _YEAR_LIKE_PLATE.fullmatch(match.group()) and not any(
             0 <= match.start() - doc.folded.original_index(e) <= PLATE_CUE_REACH for e in cue_ends
         ):
             continue
         yield match.span()
-    strict = [match.span() for match in _STRICT_PLATE.finditer(text)]
+    strict = [match.span() for match in strict_matches]
     stopwords = _stopwords(doc)
     for cue_end in cue_ends:
         found = _plate_after_cue(doc.lowered, cue_end, stopwords)
@@ -453,28 +500,6 @@ _CAPITAL = "[A-ZÀ-ÖØ-ÞĀ-ʯ]"
 _NAME_WORD = re.compile(rf"{_CAPITAL}(?<![\w{_APOSTROPHES_DASHES}].)[\w{_APOSTROPHES_DASHES}\u0300-\u036f]{{0,59}}")
 
 
-@functools.cache
-def _after_title_pattern(lexicons: tuple[Lexicon, ...]) -> re.Pattern[str]:
-    """A capital right after a lower-case title and a space ("la signora Ferraro", "mevrouw Jansen", "de heer
-    Smit"). It starts with the capital too; the title is checked by fixed-width lookbehinds, one per title
-    length (``re`` needs a fixed width)."""
-    spellings = {
-        form
-        for lexicon in lexicons
-        for title in lexicon.data["pii"]["titles"]
-        for form in (title.lower(), fold_term(title), title.lower().rstrip("."), fold_term(title).rstrip("."))
-        if form.strip()
-    }
-    by_length: dict[int, list[str]] = {}
-    for form in sorted(spellings):
-        by_length.setdefault(len(form), []).append(re.escape(form))
-    after_title = "|".join(
-        rf"(?<=(?<![\w{_APOSTROPHES_DASHES}])(?:{'|'.join(forms)}) .)"
-        for _, forms in sorted(by_length.items(), reverse=True)
-    )
-    return re.compile(rf"{_CAPITAL}(?:{after_title})")
-
-
 @functools.lru_cache(maxsize=8)
 def _starters(given: frozenset[str], titles: frozenset[str]) -> frozenset[str]:
     return given | titles
@@ -482,7 +507,7 @@ def _starters(given: frozenset[str], titles: frozenset[str]) -> frozenset[str]:
 
 def _name_candidates(doc: Document, given: frozenset[str], titles: frozenset[str]) -> Iterator[int]:
     """Original positions where a name may start: a capitalised given name or title, or the capitalised word
-    after a lower-case title.
+    after a lower-case title ("la signora Ferraro", "mevrouw Jansen", "de heer Smit").
 
     Only capitalised words are looked at, which keeps long reports cheap: one scan in C lists them as
     strings, checked against the lists as a set, and positions are looked up only when one qualifies.
@@ -493,8 +518,16 @@ def _name_candidates(doc: Document, given: frozenset[str], titles: frozenset[str
         for match in _NAME_WORD.finditer(text):
             if text[match.start()].isupper() and _fold_token(match.group()) in starters:
                 yield match.start()
-    for match in _after_title_pattern(tuple(doc.lexicons.values())).finditer(text):
-        yield match.start()
+    # Lower-case titles come from the vocabulary scan, which has already read the report.
+    for term in doc.vocabulary:
+        if term.key != "pii.titles":
+            continue
+        start, end = doc.span(term.start, term.end)
+        if text[start].isupper():
+            continue
+        after = _WORD_AFTER.match(text, end)
+        if after is not None and after.group(1)[0].isupper():
+            yield after.start(1)
 
 
 def _person_names(doc: Document) -> Iterator[Span]:
