@@ -149,7 +149,7 @@ def quality_print() -> None:
 
     shared = ROOT.parent / "shared" / "examples" / "moderation.jsonl"
     sets = [("shared examples", shared), ("held-out", HELDOUT)]
-    sets += [(name, HELDOUT.with_name(f"{name}.jsonl")) for name in ("blind", "blind2", "blind3")]
+    sets += [(name, HELDOUT.with_name(f"{name}.jsonl")) for name in ("blind", "blind2", "blind3", "tuning")]
     for label, path in sets:
         if not path.exists():
             print(f"{label}: {path} not found")

@@ -6,8 +6,11 @@ action ("Asian man, about 40, grey suit, red backpack, grabbed my bag") describe
 
 So a protected mention (ethnicity, skin colour, religion, nationality: the lexicon's ``protected``
 phrases) is held unless the report has at least ``REQUIRED_DESCRIPTORS`` distinct non-protected
-descriptors. A suspicion word ("dodgy", "verdächtig", "sospechoso") in the same sentence as the mention is
-the classic shape of a profiling post, so it raises the bar to ``REQUIRED_DESCRIPTORS_WHEN_SUSPECTED``.
+descriptors. What the person did counts as one descriptor however many verbs tell it, and the reporter's
+own things ("stole my phone", "me robó la cartera") describe the loot, not the person: "A black guy stole
+my phone" has one descriptor. A suspicion word ("dodgy", "verdächtig", "sospechoso") in the same
+sentence as the mention is the classic shape of a profiling post, so it raises the bar to
+``REQUIRED_DESCRIPTORS_WHEN_SUSPECTED``.
 
 Reports *about* discrimination ("racist abuse against a black woman") name the attribute because it is the
 point; an ``exempt`` word (racist, hate crime, discrimination...) lifts the rule, unless a suspicion word
