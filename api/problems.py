@@ -20,8 +20,6 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from alerts.errors import LanternError
-
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -138,8 +136,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     request = context.get("request")
     headers: dict[str, str] = {}
 
-    if isinstance(exc, LanternError) or hasattr(exc, "problem_type"):
-        # Domain refusals of every part share this shape (alerts.errors, moderation.errors, …).
+    if isinstance(exc, Exception) and hasattr(exc, "problem_type") and hasattr(exc, "status"):
+        # Domain refusals of every part share this shape (alerts.errors, moderation.errors, referrals.errors,
+        # maps.errors): the parts cannot share a base class without an import against the layering.
         set_rollback()
         errors = [{"field": exc.field, "detail": str(exc.detail), "code": exc.problem_type}] if exc.field else None
         return problem_response(
