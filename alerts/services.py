@@ -41,13 +41,8 @@ from alerts.models import (
 )
 from alerts.photos import SanitizedPhoto
 from alerts.public import alert_public
-from alerts.selectors import (
-    district_containing,
-    nearby_activity,
-    reporter_history,
-    service_area_active,
-    service_area_containing,
-)
+from alerts.reference import reference_places
+from alerts.selectors import screening_context
 from moderation import services as moderation
 from moderation.engine import Draft, Screening, screen
 from moderation.models import Decision
@@ -138,19 +133,21 @@ def report_submit(
     Raises ``OutsideServiceArea`` for a point Lantern does not serve. The rules engine's verdict sets
     the status: ``published`` (with redacted text when needed), ``pending_review`` or ``rejected``.
     """
-    service_area = service_area_containing(location)
+    places = reference_places()
+    service_area = places.service_area_containing(location)
     if service_area is None:
-        if service_area_active() is None:
+        if places.service_area is None:
             raise NoServiceArea(_("No service area is configured yet; reports cannot be placed."))
         raise OutsideServiceArea(
             _("This place is outside the area Lantern serves. Check the location, or contact local services."),
             field="location",
         )
     now = timezone.now()
+    history, nearby = screening_context(device=device, point=location, now=now)
     screening = screen(
         Draft(text=description, category=category.code, locale=device.locale if device else language),
-        history=reporter_history(device=device, now=now),
-        nearby=nearby_activity(point=location, now=now),
+        history=history,
+        nearby=nearby,
     )
     stored_files: list[str] = []
     try:
@@ -166,7 +163,7 @@ def report_submit(
                 language=screening.language,
                 location=location,
                 accuracy_m=accuracy_m,
-                district=district_containing(service_area=service_area, point=location),
+                district=places.district_containing(location),
                 occurred_at=occurred_at,
                 consent_police=consent.share_with_police,
                 consent_victim_support=consent.victim_support,
@@ -189,14 +186,17 @@ def report_submit(
                 record.save()
             alert_consider(report=report)
             moderation.case_open(report=report, screening=screening)
-            referrals_create(report=report)
+            referrals = referrals_create(report=report, new=True)
     except BaseException:
         # The rows are gone with the rollback; the files must go too, or they would outlive the report.
         for name in stored_files:
             ReportPhoto.file.field.storage.delete(name)
         raise
-    # Known here; saves the answer a query (read like the list's annotation).
+    # Known here, in the order the answer lists them: saves it reading them back (like a list's prefetch).
     report.photo_count = len(photos or [])
+    known = report.referrals.all()
+    known._result_cache, known._prefetch_done = referrals, True
+    report._prefetched_objects_cache = {"referrals": known}
     return report
 
 
@@ -320,6 +320,8 @@ def alert_consider(*, report: Report) -> Alert | None:
     Never raises: a report that was acknowledged must not be lost, nor a moderator's decision undone,
     because something went wrong with its alert. The failure is logged instead.
     """
+    if not _alert_possible(report):
+        return None  # most reports: decided without the savepoint's two round trips
     try:
         with transaction.atomic():
             return _alert_consider(report, now=timezone.now())
@@ -328,17 +330,22 @@ def alert_consider(*, report: Report) -> Alert | None:
         return None
 
 
-def _alert_consider(report: Report, *, now: datetime) -> Alert | None:
+def _alert_possible(report: Report) -> bool:
     category = report.category
-    if (
+    return not (
         report.status != Report.Status.PUBLISHED
         or not report.consent_public_alert
         or report.kind != Report.Kind.INCIDENT
         or category.sensitive
         or category.corroboration == "never"
         or report.erased_at is not None
-    ):
+    )
+
+
+def _alert_consider(report: Report, *, now: datetime) -> Alert | None:
+    if not _alert_possible(report):
         return None
+    category = report.category
     link = AlertReport.objects.filter(report=report).select_related("alert").first()
     if link is not None:
         return link.alert
@@ -572,11 +579,11 @@ def report_preview(
     location: Point | None = None,
 ) -> Screening:
     """Run the same rules as intake on a draft, storing nothing, so the app can nudge before sending."""
-    now = timezone.now()
+    history, nearby = screening_context(device=device, point=location, now=timezone.now())
     return screen(
         Draft(text=description, category=category_code, locale=locale or (device.locale if device else None)),
-        history=reporter_history(device=device, now=now),
-        nearby=nearby_activity(point=location, now=now) if location is not None else None,
+        history=history,
+        nearby=nearby,
     )
 
 

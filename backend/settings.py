@@ -187,6 +187,9 @@ SERVICE_AREA_FILE = env_str("SERVICE_AREA_FILE")
 REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 180, minimum=1)
 REPORT_DESCRIPTION_MAX_CHARS = 2000
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 48, minimum=1)
+# Categories, the service area, districts and the partner directory are kept per process for this long
+# (alerts/reference.py, referrals/directory.py); a change made in one process is seen there at once.
+REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 30, minimum=0)
 
 RATE_LIMITS = {
     "device_register_ip": env_str("RATE_DEVICE_REGISTER_PER_IP", "20/h"),

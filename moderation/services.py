@@ -71,7 +71,11 @@ def case_open(*, report: Any, screening: Screening) -> Case:
     """Record the rules engine's screening of a new report: its hits, its automatic decision."""
     case = _case_for(report, screening, now=timezone.now())
     case.save()
-    RuleHit.objects.bulk_create(_hits_for(case, screening))
+    hits = RuleHit.objects.bulk_create(_hits_for(case, screening))
+    # The reporter's answer lists them: known here, in their order (by id), so nobody reads them back.
+    known = case.hits.all()
+    known._result_cache, known._prefetch_done = hits, True
+    case._prefetched_objects_cache = {"hits": known}
     _auto_decision(report, screening).save()
     if case.state == Case.State.OPEN:
         events.queue_event_send("case.new", case)

@@ -20,10 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.gis.db.models.functions import Area
-from django.db.models import Exists, OuterRef
-
-from referrals.models import Jurisdiction, Partner
+from referrals.directory import Directory, partner_directory
+from referrals.models import Partner
 
 KIND_ORDER = (Partner.Kind.POLICE, Partner.Kind.VICTIM_SUPPORT, Partner.Kind.MUNICIPAL_SERVICE)
 
@@ -65,45 +63,21 @@ def report_routes(*, report: Any, fallbacks: Mapping[str, str]) -> list[Route]:
     kinds = kinds_wanted(report)
     if not kinds:
         return []
+    directory = partner_directory()
     routes = []
-    jurisdictions = list(
-        Jurisdiction.objects.filter(boundary__contains=report.location)
-        .annotate(size=Area("boundary"))
-        .order_by("size", "name")
-        .values_list("pk", flat=True)
-    )
+    jurisdictions = directory.jurisdictions_containing(report.location)
     for kind in kinds:
-        candidates = _candidates(kind=kind, category_id=report.category_id, jurisdiction_ids=jurisdictions)
+        candidates = directory.serving(kind=kind, category_id=report.category_id, jurisdiction_ids=jurisdictions)
         if report.source == "open311":
             candidates = [(p, j) for p, j in candidates if p.channel != Partner.Channel.OPEN311]
         partner = _best(candidates, jurisdictions=jurisdictions, language=language_of(report), kind=kind)
         if partner is not None:
             routes.append(Route(partner, kind, "jurisdiction"))
             continue
-        fallback = _fallback(kind=kind, name=fallbacks.get(kind, ""), source=report.source)
+        fallback = _fallback(directory, kind=kind, name=fallbacks.get(kind, ""), source=report.source)
         if fallback is not None:
             routes.append(Route(fallback, kind, "fallback"))
     return routes
-
-
-def _candidates(*, kind: str, category_id: int, jurisdiction_ids: list[int]) -> list[tuple[Partner, int]]:
-    """Active partners of the kind serving one of the jurisdictions and handling the category, each with
-    the jurisdiction it serves the point through."""
-    if not jurisdiction_ids:
-        return []
-    categories = Partner.categories.through
-    handles = ~Exists(categories.objects.filter(partner_id=OuterRef("partner_id"))) | Exists(
-        categories.objects.filter(partner_id=OuterRef("partner_id"), category_id=category_id)
-    )
-    # One row per (partner, jurisdiction) pair: a partner serving nested areas is ranked by the smallest.
-    served = (
-        Partner.jurisdictions.through.objects.filter(
-            jurisdiction_id__in=jurisdiction_ids, partner__kind=kind, partner__is_active=True
-        )
-        .filter(handles)
-        .select_related("partner")
-    )
-    return [(row.partner, row.jurisdiction_id) for row in served]
 
 
 def _best(
@@ -123,10 +97,10 @@ def _best(
     return min(candidates, key=key)[0]
 
 
-def _fallback(*, kind: str, name: str, source: str) -> Partner | None:
+def _fallback(directory: Directory, *, kind: str, name: str, source: str) -> Partner | None:
     if not name:
         return None
-    partner = Partner.objects.filter(name=name, kind=kind, is_active=True).first()
+    partner = directory.active_named(name=name, kind=kind)
     if partner is not None and source == "open311" and partner.channel == Partner.Channel.OPEN311:
         return None
     return partner

@@ -45,39 +45,43 @@ _JITTER = 0.2
 # --- the outbox ----------------------------------------------------------------------------------
 
 
-def referrals_create(*, report: Any) -> list[Referral]:
+def referrals_create(*, report: Any, new: bool = False) -> list[Referral]:
     """Route the report and write one referral per partner, each with its minimised snapshot, and defer
     their delivery, all in the caller's transaction: either the report and its referrals exist and will
     be delivered, or none of them does. Urgent reports' jobs run before every other referral.
 
     Safe to call again (e.g. when a moderator publishes a held report): partners that already have a
-    referral for this report are skipped."""
+    referral for this report are skipped. ``new`` says the report was created in this transaction, so
+    it cannot have any yet."""
     if report.source == "demo":
         return []
     routes = report_routes(report=report, fallbacks=settings.REFERRAL_FALLBACK_PARTNERS)
     if not routes:
         return []
-    already = set(Referral.objects.filter(report=report).values_list("partner_id", flat=True))
-    routes = [route for route in routes if route.partner.pk not in already]
-    if not routes:
-        return []
+    if not new:
+        already = set(Referral.objects.filter(report=report).values_list("partner_id", flat=True))
+        routes = [route for route in routes if route.partner.pk not in already]
+        if not routes:
+            return []
     now = timezone.now()
     urgent = bool(report.emergency)
     referrals = []
-    with transaction.atomic():
-        for route in sorted(routes, key=lambda r: KIND_ORDER.index(r.kind)):
-            fields = allowed_fields(kind=route.kind, partner_fields=route.partner.data_fields)
-            payload = report_payload(
-                report=report, kind=route.kind, fields=fields,
-                label_language=(route.partner.languages or [settings.LANGUAGE_CODE])[0],
+    for route in sorted(routes, key=lambda r: KIND_ORDER.index(r.kind)):
+        fields = allowed_fields(kind=route.kind, partner_fields=route.partner.data_fields)
+        payload = report_payload(
+            report=report, kind=route.kind, fields=fields,
+            label_language=(route.partner.languages or [settings.LANGUAGE_CODE])[0],
+        )
+        referrals.append(
+            Referral(
+                report=report, partner=route.partner, partner_kind=route.kind, urgent=urgent,
+                routed_by=route.routed_by, payload=payload, fields=sorted(payload),
+                next_attempt_at=now, give_up_at=now + _give_up_after(),
             )
-            referrals.append(
-                Referral.objects.create(
-                    report=report, partner=route.partner, partner_kind=route.kind, urgent=urgent,
-                    routed_by=route.routed_by, payload=payload, fields=sorted(payload),
-                    next_attempt_at=now, give_up_at=now + _give_up_after(),
-                )
-            )
+        )
+    # No savepoint: a failure here must undo the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
+        Referral.objects.bulk_create(referrals)
         for referral in referrals:
             _defer(referral, at=now, new=True)
     return referrals

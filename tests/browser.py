@@ -81,6 +81,8 @@ def asgi_server(settings_dict: dict[str, Any], **extra_env: str) -> Iterator[str
         "DATABASE_URL": database_url(settings_dict),
         # Connections closed after each request: the test database is flushed while the server runs.
         "DATABASE_POOL": "0",
+        # Tests flush and re-create categories, areas and partners (new ids) while the server runs.
+        "REFERENCE_CACHE_SECONDS": "0",
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
         "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "lantern-test"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -10,7 +10,9 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from alerts.models import Device
+from alerts.reference import reference_forget
 from api.services import staff_account_create
+from referrals.directory import partner_directory_forget
 from tests import factories
 
 
@@ -37,8 +39,11 @@ def _client(authorization: str | None = None) -> APIClient:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    # Rate-limit counters live in Redis; each test starts from zero.
+    # Rate-limit counters live in Redis; each test starts from zero. Per-process snapshots of reference
+    # data would otherwise outlive the rolled-back transaction of the test that loaded them.
     cache.clear()
+    reference_forget()
+    partner_directory_forget()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from alerts.emergency import emergency_guidance
 from alerts.models import Category, Report
+from alerts.reference import reference_categories
 from alerts.selectors import category_list
 from api.serializers.fields import GeoJSONPointField, PlainTextField
 from api.serializers.moderation import HitSerializer
@@ -91,6 +92,15 @@ class CategoryCodeField(serializers.SlugRelatedField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(slug_field="code", queryset=category_list(), **kwargs)
 
+    def to_internal_value(self, data: Any) -> Category:
+        # From the per-process snapshot of the taxonomy: every report names a category.
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            self.fail("invalid")
+        category = reference_categories().by_code.get(str(data))
+        if category is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return category
+
 
 class ReportInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Report.Kind.choices)
@@ -128,7 +138,7 @@ class ReportInputSerializer(serializers.Serializer):
                 errors["category"] = [_("A feeling of insecurity takes an insecurity.* category.")]
             if attrs.get("perception") is None:
                 errors["perception"] = [_("Say how unsafe you felt, from 1 (a little) to 5 (very).")]
-            known = set(category_list().filter(group=Category.Group.INSECURITY).values_list("code", flat=True))
+            known = reference_categories().insecurity_codes
             unknown = [code for code in attrs.get("factors", []) if code not in known]
             if unknown:
                 errors["factors"] = [_("Unknown insecurity factors: %(codes)s.") % {"codes": ", ".join(unknown)}]

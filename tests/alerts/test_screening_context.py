@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from alerts.selectors import nearby_activity, reporter_history
+from alerts.selectors import screening_context
 from tests import factories
 
 # About 150 m and 1.5 km east of factories.INSIDE, at Ghent's latitude.
@@ -17,7 +17,7 @@ def test_nearby_activity_counts_recent_reports_within_300_metres_only(citizen, o
     factories.report_create(device=citizen.device, location=factories.INSIDE)
     factories.report_create(device=other_citizen.device, location=CLOSE)
     factories.report_create(device=citizen.device, location=FAR)
-    activity = nearby_activity(point=Point(*factories.INSIDE, srid=4326), now=timezone.now())
+    _, activity = screening_context(device=None, point=Point(*factories.INSIDE, srid=4326), now=timezone.now())
     assert (activity.reports, activity.distinct_devices) == (2, 2)
 
 
@@ -31,5 +31,13 @@ def test_a_flood_from_one_device_is_held(citizen):
 def test_reporter_history_counts_reports_and_rejections(citizen):
     factories.report_held(device=citizen.device, verdict="reject")
     factories.report_create(device=citizen.device)
-    history = reporter_history(device=citizen.device, now=timezone.now())
+    history, nearby = screening_context(device=citizen.device, point=None, now=timezone.now())
     assert (history.reports_total, history.reports_rejected, history.reports_last_hour) == (2, 1, 2)
+    assert nearby is None
+
+
+def test_an_anonymous_reporter_has_no_history_and_the_place_is_still_counted(citizen):
+    factories.report_create(device=citizen.device, location=factories.INSIDE)
+    history, nearby = screening_context(device=None, point=Point(*factories.INSIDE, srid=4326), now=timezone.now())
+    assert (history.reports_total, history.reports_rejected, history.reports_last_hour) == (0, 0, 0)
+    assert (nearby.reports, nearby.distinct_devices) == (1, 1)
