@@ -184,6 +184,7 @@ def report_submit(
                 record.file.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
                 stored_files.append(record.file.name)
                 record.save()
+            report.photo_count = len(photos or [])  # known here: the referrals' payloads need not count
             alert_consider(report=report)
             moderation.case_open(report=report, screening=screening)
             referrals = referrals_create(report=report, new=True)
@@ -193,7 +194,6 @@ def report_submit(
             ReportPhoto.file.field.storage.delete(name)
         raise
     # Known here, in the order the answer lists them: saves it reading them back (like a list's prefetch).
-    report.photo_count = len(photos or [])
     known = report.referrals.all()
     known._result_cache, known._prefetch_done = referrals, True
     report._prefetched_objects_cache = {"referrals": known}

@@ -126,10 +126,16 @@ def _builders(report: Any, *, kind: str, label_language: str) -> dict[str, Calla
         "language": lambda: report.language,
         "perception": lambda: report.perception,
         "factors": lambda: list(report.factors or []),
-        "photo_count": lambda: report.photos.count(),
+        "photo_count": lambda: _photo_count(report),
         "moderation_status": lambda: report.status,
         "source": lambda: report.source,
         "contact": contact_details,
         "preferred_language": lambda: contact.get("preferred_language") or report.language,
         "area": area,
     }
+
+
+def _photo_count(report: Any) -> int:
+    # Intake knows how many photos it stored; anything else counts them.
+    known = getattr(report, "photo_count", None)
+    return known if known is not None else report.photos.count()

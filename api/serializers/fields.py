@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -69,3 +70,20 @@ class PlainTextField(serializers.CharField):
         if any((ord(ch) < 32 and ch not in "\n\t\r") or 0x7F <= ord(ch) < 0xA0 for ch in value):
             self.fail("control")
         return value.replace("\r\n", "\n")
+
+
+class FieldsOnceMixin:
+    """For model serializers on hot paths: build the fields from the model once per class, not per instance.
+
+    ``ModelSerializer.get_fields`` reads the model's metadata and builds every field anew for each
+    serializer (about 1 ms per report answer here); the result depends only on the class, so a deep copy
+    of the first one (what a plain ``Serializer`` does with its declared fields) is as good.
+    """
+
+    _fields_once: dict[str, Any] | None = None
+
+    def get_fields(self) -> dict[str, Any]:
+        cls = type(self)
+        if cls.__dict__.get("_fields_once") is None:
+            cls._fields_once = super().get_fields()  # type: ignore[misc]
+        return copy.deepcopy(cls._fields_once)

@@ -17,7 +17,7 @@ from alerts.emergency import emergency_guidance
 from alerts.models import Category, Report
 from alerts.reference import reference_categories
 from alerts.selectors import category_list
-from api.serializers.fields import GeoJSONPointField, PlainTextField
+from api.serializers.fields import FieldsOnceMixin, GeoJSONPointField, PlainTextField
 from api.serializers.moderation import HitSerializer
 from api.serializers.referrals import CitizenReferralSerializer, referrals_for_author
 from referrals.selectors import referral_list_for_report
@@ -159,7 +159,7 @@ class EmergencyGuidanceSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ReportOutputSerializer(serializers.ModelSerializer):
+class ReportOutputSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """A report as its own author sees it. Never used for anyone else."""
 
     category = serializers.CharField(source="category.code")
