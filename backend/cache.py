@@ -23,12 +23,22 @@ _clients: dict[tuple[Any, ...], RedisCacheClient] = {}
 _lock = threading.Lock()
 
 
+# Django's incr asks EXISTS, then INCRBY: two round trips (each rate limit makes one incr per request), and
+# a key expiring between the two would come back without a time-to-live. One script does both atomically.
+_INCR_EXISTING = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
+return false
+"""
+
+
 class SharedRedisCacheClient(RedisCacheClient):
-    """``RedisCacheClient`` that reuses one ``redis.Redis`` per connection pool."""
+    """``RedisCacheClient`` that reuses one ``redis.Redis`` per connection pool, and increments in one
+    round trip."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._redis_clients: dict[int, Any] = {}
+        self._incr_script: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         index = self._get_connection_pool_index(write)
@@ -41,6 +51,16 @@ class SharedRedisCacheClient(RedisCacheClient):
                         self._pools[index] = self._pool_class.from_url(self._servers[index], **self._pool_options)
                     client = self._redis_clients[index] = self._client(connection_pool=self._pools[index])
         return client
+
+    def incr(self, key: Any, delta: int) -> int:
+        client = self.get_client(key, write=True)
+        script = self._incr_script.get(id(client))
+        if script is None:
+            script = self._incr_script[id(client)] = client.register_script(_INCR_EXISTING)
+        value = script(keys=[key], args=[delta])
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
 
 
 class SharedPoolRedisCache(RedisCache):
