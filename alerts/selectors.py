@@ -50,9 +50,13 @@ NEARBY_RADIUS_M = 300
 NEARBY_WINDOW = timedelta(hours=1)
 
 
+# The behaviour rules judge a reporter by their recent record: the last 500 reports at most, so that a device
+# that floods does not make each of its next reports slower to screen.
+HISTORY_DEPTH = 500
 _HISTORY = (
     "SELECT count(*), count(*) FILTER (WHERE status = %s), count(*) FILTER (WHERE created_at >= %s) "
-    "FROM alerts_report WHERE device_id = %s"
+    "FROM (SELECT status, created_at FROM alerts_report WHERE device_id = %s ORDER BY created_at DESC "
+    "LIMIT %s) AS recent"
 )
 _HISTORY_SQL = f"SELECT *, NULL::bigint, NULL::bigint FROM ({_HISTORY}) AS history"  # noqa: S608 - constants
 # ST_DWithin in degrees uses the GiST index; the sphere distance then keeps the exact circle.
@@ -68,9 +72,11 @@ def screening_context(
     *, device: Device | None, point: Point | None, now: datetime
 ) -> tuple[ReporterHistory, NearbyActivity | None]:
     """What the behaviour rules may know of a report's reporter and surroundings: counts only, never
-    content. The reporter's reports before this one, and recent reports within 300 m (``None`` without a
-    point), in one round trip: intake asks on every report."""
-    params: list[object] = [Report.Status.REJECTED, now - timedelta(hours=1), device.pk if device else None]
+    content. The reporter's reports before this one (the last ``HISTORY_DEPTH``), and recent reports within
+    300 m (``None`` without a point), in one round trip: intake asks on every report."""
+    params: list[object] = [
+        Report.Status.REJECTED, now - timedelta(hours=1), device.pk if device else None, HISTORY_DEPTH
+    ]
     if point is None:
         sql = _HISTORY_SQL
     else:

@@ -61,7 +61,7 @@ class Draft:
 
 @dataclass(frozen=True, slots=True)
 class ReporterHistory:
-    """The device's reports before this one."""
+    """The device's reports before this one (the caller may look back a bounded number of them)."""
 
     reports_total: int = 0
     reports_rejected: int = 0

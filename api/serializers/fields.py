@@ -87,3 +87,11 @@ class FieldsOnceMixin:
         if cls.__dict__.get("_fields_once") is None:
             cls._fields_once = super().get_fields()  # type: ignore[misc]
         return copy.deepcopy(cls._fields_once)
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def datetime_text(value: Any) -> str | None:
+    """A date-time as DRF's ``DateTimeField`` writes it (ISO 8601 in the current time zone), or None."""
+    return None if value is None else _DATETIME.to_representation(value)

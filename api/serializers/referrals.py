@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.fields import FieldsOnceMixin, PlainTextField
+from api.serializers.fields import FieldsOnceMixin, PlainTextField, datetime_text
 from referrals.models import Referral
 
 CITIZEN_STATUSES = {
@@ -54,6 +54,23 @@ class CitizenReferralSerializer(FieldsOnceMixin, serializers.ModelSerializer):
             "id", "partner", "kind", "urgent", "status", "status_label", "message", "status_updated_at",
             "delivered_at", "fields_sent", "received",
         ]
+
+    def to_representation(self, referral: Referral) -> dict[str, Any]:
+        # Written out, as the report's answer that embeds it (see ReportOutputSerializer).
+        status = citizen_status(referral)
+        return {
+            "id": str(referral.id),
+            "partner": referral.partner.name,
+            "kind": referral.partner_kind,
+            "urgent": referral.urgent,
+            "status": status,
+            "status_label": str(CITIZEN_STATUSES[status]),
+            "message": referral.status_message,
+            "status_updated_at": datetime_text(referral.status_updated_at),
+            "delivered_at": datetime_text(referral.delivered_at),
+            "fields_sent": [str(name) for name in referral.fields],
+            "received": referral.payload,
+        }
 
     @extend_schema_field(serializers.ChoiceField(choices=list(CITIZEN_STATUSES)))
     def get_status(self, referral: Referral) -> str:

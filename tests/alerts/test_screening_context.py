@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
+from alerts import selectors
 from alerts.selectors import screening_context
 from tests import factories
 
@@ -41,3 +42,12 @@ def test_an_anonymous_reporter_has_no_history_and_the_place_is_still_counted(cit
     history, nearby = screening_context(device=None, point=Point(*factories.INSIDE, srid=4326), now=timezone.now())
     assert (history.reports_total, history.reports_rejected, history.reports_last_hour) == (0, 0, 0)
     assert (nearby.reports, nearby.distinct_devices) == (1, 1)
+
+
+def test_reporter_history_looks_back_a_bounded_number_of_reports(citizen, monkeypatch):
+    monkeypatch.setattr(selectors, "HISTORY_DEPTH", 2)
+    factories.report_held(device=citizen.device, verdict="reject")
+    factories.report_create(device=citizen.device)
+    factories.report_create(device=citizen.device)
+    history, _ = screening_context(device=citizen.device, point=None, now=timezone.now())
+    assert (history.reports_total, history.reports_rejected) == (2, 0)
