@@ -12,10 +12,12 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_ratelimit.exceptions import Ratelimited
+from psycopg_pool import PoolTimeout
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -49,6 +51,18 @@ class IdempotencyKeyReused(exceptions.APIException):
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "payload-too-large"
+
+
+class ServiceBusy(exceptions.APIException):
+    """Every database connection stayed busy for ``DATABASE_POOL_TIMEOUT`` seconds: say so, early and
+    clearly, instead of a generic 500 after a long wait. Nothing was stored, so a retry is safe."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service-busy"
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__(detail=_("Lantern is busy. Nothing was stored; send it again in a few seconds."))
 
 
 _TITLES = {
@@ -157,6 +171,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.ParseError(_("The request has too many fields."))
     elif isinstance(exc, UnicodeDecodeError):
         exc = exceptions.ParseError(_("The request body is not valid UTF-8."))
+    elif isinstance(exc, OperationalError) and isinstance(exc.__cause__, PoolTimeout):
+        logger.warning("no database connection free within the pool timeout: answered 503")
+        exc = ServiceBusy()
 
     if not isinstance(exc, exceptions.APIException):
         return None
@@ -165,6 +182,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, RateLimitExceeded):
         headers["Retry-After"] = str(exc.retry_after)
         slug = "rate-limited"
+    elif isinstance(exc, ServiceBusy):
+        headers["Retry-After"] = str(exc.retry_after)
+        slug = exc.default_code
     elif isinstance(exc, exceptions.Throttled):
         if exc.wait:
             headers["Retry-After"] = str(int(exc.wait))

@@ -107,7 +107,9 @@ if env_bool("DATABASE_POOL", LANTERN_ENV != "test"):
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": env_int("DATABASE_POOL_MIN", 2, minimum=1),
         "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),
-        "timeout": 10,
+        # Past this wait for a free connection a request is answered 503 with Retry-After (api/problems.py):
+        # under overload, an early clear refusal beats a long queue that ends in the same refusal.
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
