@@ -19,7 +19,7 @@ class SyncChainASGIHandler(ASGIHandler):
     runs each synchronous middleware's ``process_request``/``process_response`` through its own
     ``sync_to_async`` and crosses between the event loop and the thread about ten times per request; run
     as one synchronous chain, a request crosses once, as it would under WSGI. Measured on
-    ``POST /bench/bare/``: the server's CPU per request fell by a third.
+    ``POST /bench/bare/`` (one worker): 14.6 → 11.6 ms of server CPU per request.
     """
 
     def load_middleware(self, is_async: bool = False) -> None:
