@@ -110,4 +110,6 @@ def _fold(text: str) -> str:
     """Lower-case, accent-free, with one apostrophe and one hyphen: "Ayúdame" and "ayudame" compare equal."""
     # Casefold before decomposing: casefolding can itself produce combining marks ("İ" -> "i̇").
     decomposed = unicodedata.normalize("NFKD", text.translate(_PUNCTUATION).casefold())
+    if decomposed.isascii():
+        return decomposed  # nothing to strip: most texts, and the per-character pass is the costly part
     return "".join(char for char in decomposed if not unicodedata.combining(char))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from typing import Any
 
 from django.contrib.gis.geos import Point
@@ -59,6 +60,10 @@ class GeoJSONPointField(serializers.Field):
         return {"type": "Point", "coordinates": [round(value.x, 7), round(value.y, 7)]}
 
 
+# C0 controls but tab, line feed and carriage return; DEL and the C1 controls.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class PlainTextField(serializers.CharField):
     """Plain text: control characters other than newlines and tabs are refused, not silently dropped."""
@@ -67,7 +72,7 @@ class PlainTextField(serializers.CharField):
 
     def to_internal_value(self, data: Any) -> str:
         value = super().to_internal_value(data)
-        if any((ord(ch) < 32 and ch not in "\n\t\r") or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        if _CONTROL.search(value):
             self.fail("control")
         return value.replace("\r\n", "\n")
 

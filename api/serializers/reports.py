@@ -89,8 +89,12 @@ class CategoryCodeField(serializers.SlugRelatedField):
         "invalid": _("Send a category code such as property.bicycle_theft."),
     }
 
+    # A class attribute, not an argument: a serializer is built per request, and each would build this
+    # queryset anew; it is only read for the API schema, lookups go to the taxonomy snapshot.
+    queryset = category_list()
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(slug_field="code", queryset=category_list(), **kwargs)
+        super().__init__(slug_field="code", **kwargs)
 
     def to_internal_value(self, data: Any) -> Category:
         # From the per-process snapshot of the taxonomy: every report names a category.
