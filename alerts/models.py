@@ -7,6 +7,7 @@ import uuid
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.utils.translation import gettext_lazy as _
 
 
 class ServiceArea(models.Model):
@@ -49,11 +50,11 @@ class Category(models.Model):
     """One entry of the report taxonomy. Codes are stable: apps and partners store them."""
 
     class Group(models.TextChoices):
-        PROPERTY = "property", "Property crime"
-        VIOLENCE = "violence", "Violence"
-        HARASSMENT = "harassment", "Harassment"
-        ANTISOCIAL = "antisocial", "Antisocial behaviour"
-        INSECURITY = "insecurity", "Insecurity factors"
+        PROPERTY = "property", _("Property crime")
+        VIOLENCE = "violence", _("Violence")
+        HARASSMENT = "harassment", _("Harassment")
+        ANTISOCIAL = "antisocial", _("Antisocial behaviour")
+        INSECURITY = "insecurity", _("Insecurity factors")
 
     code = models.CharField(max_length=64, unique=True)
     group = models.CharField(max_length=20, choices=Group.choices)
@@ -135,24 +136,24 @@ class Device(models.Model):
 
 class Report(models.Model):
     class Kind(models.TextChoices):
-        INCIDENT = "incident", "Incident"
-        INSECURITY = "insecurity", "Feeling of insecurity"
+        INCIDENT = "incident", _("Incident")
+        INSECURITY = "insecurity", _("Feeling of insecurity")
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
-        PENDING_REVIEW = "pending_review", "Pending review"
-        PUBLISHED = "published", "Published"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        RECEIVED = "received", _("Received")
+        PENDING_REVIEW = "pending_review", _("Pending review")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Precision(models.TextChoices):
-        EXACT = "exact", "Exact"
-        COARSE = "coarse", "Coarsened"
+        EXACT = "exact", _("Exact")
+        COARSE = "coarse", _("Coarsened")
 
     class Source(models.TextChoices):
-        APP = "app", "Citizen app"
+        APP = "app", _("Citizen app")
         OPEN311 = "open311", "Open311"
-        DEMO = "demo", "Demo data"
+        DEMO = "demo", _("Demo data")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # SET_NULL: a device that deletes itself leaves its reports, anonymised, for statistics and partners.
@@ -264,8 +265,8 @@ class Alert(models.Model):
     """
 
     class EndReason(models.TextChoices):
-        EXPIRED = "expired", "Expired"
-        RETRACTED = "retracted", "Retracted (its reports were withdrawn or rejected)"
+        EXPIRED = "expired", _("Expired")
+        RETRACTED = "retracted", _("Retracted (its reports were withdrawn or rejected)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
@@ -314,13 +315,13 @@ class PushDelivery(models.Model):
     """One alert pushed (or deliberately not) to one device. Unique: no device gets an alert twice."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENT = "sent", "Handed to FCM"
-        SKIPPED_QUIET = "skipped_quiet", "Skipped: quiet hours"
-        SKIPPED_CAP = "skipped_cap", "Skipped: daily cap reached"
-        PUSH_OFF = "push_off", "Not sent: push is not configured"
-        INVALID_TOKEN = "invalid_token", "Token unregistered or invalid: device deactivated"
-        FAILED = "failed", "Failed after retries"
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Handed to FCM")
+        SKIPPED_QUIET = "skipped_quiet", _("Skipped: quiet hours")
+        SKIPPED_CAP = "skipped_cap", _("Skipped: daily cap reached")
+        PUSH_OFF = "push_off", _("Not sent: push is not configured")
+        INVALID_TOKEN = "invalid_token", _("Token unregistered or invalid: device deactivated")
+        FAILED = "failed", _("Failed after retries")
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")

@@ -6,11 +6,12 @@ from django.urls import include, path
 
 from api import problems
 from maps.pages import map_page
-from moderation.console import console_page
+from moderation.console import console_catalog, console_page
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("moderation/console/", console_page, name="moderation-console"),
+    path("moderation/console/catalog.js", console_catalog, name="moderation-console-catalog"),
     path("maps/", map_page, name="maps"),
     path("", include("api.urls")),
 ]

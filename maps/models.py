@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Layer(models.TextChoices):
-    INSECURITY = "insecurity", "Feeling unsafe"
-    INCIDENTS = "incidents", "Incidents"
+    INSECURITY = "insecurity", _("Feeling unsafe")
+    INCIDENTS = "incidents", _("Incidents")
 
 
 class Release(models.Model):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.i18n import JavaScriptCatalog
 
 from moderation.selectors import user_is_moderator
 
@@ -79,3 +80,9 @@ def console_page(request: HttpRequest) -> HttpResponse:
         "families": FAMILIES,
         "age_filters": AGE_FILTERS,
     })
+
+
+# The texts console.js writes, in the moderator's language: gettext() and friends over the djangojs
+# catalogs of LOCALE_PATHS, served by this server like the script itself. Naming a package keeps out the
+# other apps' JavaScript catalogs (the admin's calendar and date widgets), which the console never uses.
+console_catalog = JavaScriptCatalog.as_view(packages=["moderation"])

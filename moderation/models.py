@@ -7,22 +7,23 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Case(models.Model):
     """The moderation file of one report, opened when the report arrives."""
 
     class State(models.TextChoices):
-        CLOSED = "closed", "Closed"  # decided, automatically or by a moderator
-        OPEN = "open", "Waiting for a moderator"
-        ESCALATED = "escalated", "Escalated"
-        APPEALED = "appealed", "Appeal waiting"
+        CLOSED = "closed", _("Closed")  # decided, automatically or by a moderator
+        OPEN = "open", _("Waiting for a moderator")
+        ESCALATED = "escalated", _("Escalated")
+        APPEALED = "appealed", _("Appeal waiting")
 
     class Verdict(models.TextChoices):
-        ALLOW = "allow", "Allow"
-        REDACT = "redact", "Allow redacted"
-        HOLD = "hold", "Hold for review"
-        REJECT = "reject", "Reject"
+        ALLOW = "allow", _("Allow")
+        REDACT = "redact", _("Allow redacted")
+        HOLD = "hold", _("Hold for review")
+        REJECT = "reject", _("Reject")
 
     report = models.OneToOneField("alerts.Report", on_delete=models.CASCADE, related_name="case")
     state = models.CharField(max_length=12, choices=State.choices)
@@ -46,9 +47,9 @@ class Case(models.Model):
 
 class RuleHit(models.Model):
     class Action(models.TextChoices):
-        REDACT = "redact", "Redact"
-        HOLD = "hold", "Hold"
-        REJECT = "reject", "Reject"
+        REDACT = "redact", _("Redact")
+        HOLD = "hold", _("Hold")
+        REJECT = "reject", _("Reject")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="hits")
     code = models.CharField(max_length=64)
@@ -66,10 +67,10 @@ class RuleHit(models.Model):
 
 class Decision(models.Model):
     class Outcome(models.TextChoices):
-        APPROVE = "approve", "Approve"
-        APPROVE_REDACTED = "approve_redacted", "Approve redacted"
-        REJECT = "reject", "Reject"
-        ESCALATE = "escalate", "Escalate"
+        APPROVE = "approve", _("Approve")
+        APPROVE_REDACTED = "approve_redacted", _("Approve redacted")
+        REJECT = "reject", _("Reject")
+        ESCALATE = "escalate", _("Escalate")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="decisions")
     # Null for the rules engine's automatic decision.
@@ -91,8 +92,8 @@ class Decision(models.Model):
 
 class Appeal(models.Model):
     class Outcome(models.TextChoices):
-        UPHELD = "upheld", "Upheld: the report is published"
-        DISMISSED = "dismissed", "Dismissed: the rejection stands"
+        UPHELD = "upheld", _("Upheld: the report is published")
+        DISMISSED = "dismissed", _("Dismissed: the rejection stands")
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="appeal")
     note = models.TextField()
@@ -108,15 +109,15 @@ class AuditEntry(models.Model):
     """Append-only: a database trigger refuses UPDATE and DELETE (migration 0002)."""
 
     class Action(models.TextChoices):
-        AUTO_DECISION = "auto_decision", "Automatic decision"
-        CLAIM = "claim", "Claim"
-        DECISION = "decision", "Decision"
-        APPEAL = "appeal", "Appeal filed"
-        WITHDRAWN = "withdrawn", "Withdrawn by the reporter"
-        VIEW_LOCATION = "view_location", "Viewed exact location"
-        VIEW_CONTACT = "view_contact", "Viewed contact details"
-        VIEW_PHOTOS = "view_photos", "Viewed photos"
-        VIEW_TEXT = "view_text", "Viewed the original text"
+        AUTO_DECISION = "auto_decision", _("Automatic decision")
+        CLAIM = "claim", _("Claim")
+        DECISION = "decision", _("Decision")
+        APPEAL = "appeal", _("Appeal filed")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the reporter")
+        VIEW_LOCATION = "view_location", _("Viewed exact location")
+        VIEW_CONTACT = "view_contact", _("Viewed contact details")
+        VIEW_PHOTOS = "view_photos", _("Viewed photos")
+        VIEW_TEXT = "view_text", _("Viewed the original text")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Plain values, not foreign keys: the trail must outlive accounts and never cascade.

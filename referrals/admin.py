@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from backend.admin_widgets import GEOMETRY_AS_TEXT
 from referrals.models import Jurisdiction, Partner, Referral, ReferralAttempt, ReferralStatusChange
@@ -159,10 +159,19 @@ class ReferralAdmin(admin.ModelAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         requeued = referrals_requeue(referral_ids=ids)
         skipped = len(ids) - requeued
-        self.message_user(request, _("Requeued %(count)d referral(s).") % {"count": requeued}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Requeued %(count)d referral.", "Requeued %(count)d referrals.", requeued) % {"count": requeued},
+            messages.SUCCESS,
+        )
         if skipped:
             self.message_user(
-                request, _("%(count)d referral(s) were not dead letters and were left alone.") % {"count": skipped},
+                request,
+                ngettext(
+                    "%(count)d referral was not a dead letter and was left alone.",
+                    "%(count)d referrals were not dead letters and were left alone.",
+                    skipped,
+                ) % {"count": skipped},
                 messages.WARNING,
             )
 

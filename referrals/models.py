@@ -22,8 +22,8 @@ from referrals.payloads import FIELDS_BY_KIND
 
 class Jurisdiction(models.Model):
     class Kind(models.TextChoices):
-        POLICE_AREA = "police_area", "Police area"
-        MUNICIPALITY = "municipality", "Municipality"
+        POLICE_AREA = "police_area", _("Police area")
+        MUNICIPALITY = "municipality", _("Municipality")
 
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -111,14 +111,16 @@ def asgi_server(settings_dict: dict[str, Any], **extra_env: str) -> Iterator[str
 
 
 @contextmanager
-def chromium_page(*, width: int = 1280, height: int = 800) -> Iterator[Any]:
-    """A Playwright page in a fresh headless Chromium profile; closed (with its profile) afterwards."""
+def chromium_page(*, width: int = 1280, height: int = 800, locale: str = "en-GB") -> Iterator[Any]:
+    """A Playwright page in a fresh headless Chromium profile; closed (with its profile) afterwards.
+
+    ``locale`` is the browser's language, sent as Accept-Language: the one Lantern answers in."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="lantern-chromium-") as profile, sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": width, "height": height}, locale="en-GB", timezone_id="Europe/Brussels",
+            viewport={"width": width, "height": height}, locale=locale, timezone_id="Europe/Brussels",
         )
         try:
             page = context.pages[0] if context.pages else context.new_page()

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from alerts.models import ServiceArea
 
@@ -25,11 +26,23 @@ def test_it_loads_an_area_and_its_districts_from_geojson(db, tmp_path):
     ]}
     path = tmp_path / "lyon.geojson"
     path.write_text(json.dumps(document))
-    call_command("service_area_load", str(path), stdout=io.StringIO())
+    output = io.StringIO()
+    call_command("service_area_load", str(path), stdout=output)
+    assert "Service area 'Lyon' is active: 1 polygon, 2 districts, centre 4.85000, 45.75000" in output.getvalue()
     area = ServiceArea.objects.get(is_active=True)
     assert area.name == "Lyon"
     assert area.boundary.contains(area.center)
     assert sorted(area.districts.values_list("slug", flat=True)) == ["croix-rousse", "presquile"]
+
+
+def test_an_operator_working_in_french_reads_the_summary_with_french_plurals(db, tmp_path):
+    path = tmp_path / "village.geojson"
+    path.write_text(json.dumps(_square(4.0, 45.0, 0.1)))
+    output = io.StringIO()
+    with translation.override("fr"):
+        call_command("service_area_load", str(path), stdout=output)
+    # French counts zero in the singular.
+    assert "est active : 1 polygone, 0 quartier, centre" in output.getvalue()
 
 
 def test_loading_another_area_deactivates_the_previous_one(db, tmp_path, settings):

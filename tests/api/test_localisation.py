@@ -1,10 +1,14 @@
 """The API answers in the caller's language: complete catalogs, compiled, and used in problem details.
 
-Catalogs live in ``locale/<lang>/LC_MESSAGES/django.po``; the compiled ``django.mo`` next to each is
-committed. After adding or changing a translatable string, from the project root::
+Catalogs live in ``locale/<lang>/LC_MESSAGES/django.po`` (Python and templates) and ``djangojs.po`` (the
+moderator console's JavaScript, served by ``moderation.console.console_catalog``); the compiled ``.mo``
+next to each is committed. After adding or changing a translatable string, from the project root::
 
     LANTERN_ENV=development .venv/bin/python manage.py makemessages -l fr -l de -l es -l it -l nl \\
         --ignore='.venv/*' --ignore='tests/*' --ignore='benchmarks/*' --ignore='staticfiles/*' --ignore='var/*'
+    LANTERN_ENV=development .venv/bin/python manage.py makemessages -d djangojs -l fr -l de -l es -l it -l nl \\
+        --ignore='.venv/*' --ignore='tests/*' --ignore='benchmarks/*' --ignore='staticfiles/*' --ignore='var/*' \\
+        --ignore='maps/static/maps/vendor/*'
     # translate every empty or fuzzy entry, then
     LANTERN_ENV=development .venv/bin/python manage.py compilemessages --ignore='.venv/*'
 """
@@ -33,6 +37,9 @@ LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 TRANSLATED_LANGUAGES = sorted(code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE)
 # The same folders makemessages is told to skip (see the module docstring).
 NOT_EXTRACTED = {".venv", "tests", "benchmarks", "staticfiles", "var"}
+# Minified third-party code: its one-letter functions (``_("…")``) would read as messages.
+NOT_EXTRACTED_JAVASCRIPT = {BASE_DIR / "maps" / "static" / "maps" / "vendor"}
+DOMAINS = ("django", "djangojs")
 
 OUTSIDE_DETAIL = "This place is outside the area Lantern serves. Check the location, or contact local services."
 OUTSIDE_TITLE = "Outside the service area"
@@ -95,8 +102,8 @@ def po_read(path: Path) -> list[Entry]:
     return entries
 
 
-def po_path(language: str) -> Path:
-    return LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
+def po_path(language: str, domain: str = "django") -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
 
 
 def header(entries: list[Entry]) -> tuple[Entry, dict[str, str]]:
@@ -115,15 +122,19 @@ def placeholders(text: str) -> Counter[str]:
 # --- The catalogs ------------------------------------------------------------------------------------
 
 
-def test_every_language_the_api_offers_has_a_source_and_a_compiled_catalog():
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_every_language_the_api_offers_has_a_source_and_a_compiled_catalog(domain):
     for language in TRANSLATED_LANGUAGES:
-        assert po_path(language).is_file(), f"no catalog for {language}: run makemessages"
-        assert po_path(language).with_suffix(".mo").is_file(), f"{language} is not compiled: run compilemessages"
+        assert po_path(language, domain).is_file(), f"no {domain} catalog for {language}: run makemessages"
+        assert po_path(language, domain).with_suffix(".mo").is_file(), (
+            f"{language} {domain} is not compiled: run compilemessages"
+        )
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
-def test_a_catalog_translates_every_message_and_has_nothing_fuzzy(language):
-    entries = po_read(po_path(language))
+def test_a_catalog_translates_every_message_and_has_nothing_fuzzy(language, domain):
+    entries = po_read(po_path(language, domain))
     first, fields = header(entries)
     assert "fuzzy" not in first.flags, "a fuzzy header hides the charset and plural rule from msgfmt"
     assert fields.get("Language") == language
@@ -140,9 +151,10 @@ def test_a_catalog_translates_every_message_and_has_nothing_fuzzy(language):
     assert len(keys) == len(set(keys)), f"{language}: duplicate entries"
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
-def test_translations_keep_every_placeholder_of_the_english_message(language):
-    for entry in po_read(po_path(language))[1:]:
+def test_translations_keep_every_placeholder_of_the_english_message(language, domain):
+    for entry in po_read(po_path(language, domain))[1:]:
         if entry.msgid_plural is None:
             assert placeholders(entry.msgstr[0]) == placeholders(entry.msgid), f"{language}: {entry.msgstr[0]!r}"
             continue
@@ -155,13 +167,14 @@ def test_translations_keep_every_placeholder_of_the_english_message(language):
         assert placeholders(last) == placeholders(entry.msgid_plural), f"{language}: {last!r}"
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
-def test_the_compiled_catalog_is_the_current_source_catalog(language):
+def test_the_compiled_catalog_is_the_current_source_catalog(language, domain):
     """The committed .mo holds exactly the .po's translations: nothing stale, nothing missing.
 
     Compared by content, not by modification time: a git checkout does not keep file times.
     """
-    source = po_path(language)
+    source = po_path(language, domain)
     with source.with_suffix(".mo").open("rb") as compiled_file:
         compiled = gnu_gettext.GNUTranslations(compiled_file)
     expected: dict[object, str] = {}
@@ -173,14 +186,15 @@ def test_the_compiled_catalog_is_the_current_source_catalog(language):
             expected.update({(msgid, index): text for index, text in entry.msgstr.items()})
     # GNUTranslations keeps the header under the empty msgid; everything else must match the source.
     catalog = {key: value for key, value in compiled._catalog.items() if key != ""}
-    assert catalog == expected, f"locale/{language}/LC_MESSAGES/django.mo is stale: run compilemessages"
+    assert catalog == expected, f"locale/{language}/LC_MESSAGES/{domain}.mo is stale: run compilemessages"
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext (msgfmt) is not installed")
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
-def test_msgfmt_accepts_the_catalog_with_its_format_checks(language, tmp_path):
+def test_msgfmt_accepts_the_catalog_with_its_format_checks(language, domain, tmp_path):
     result = subprocess.run(
-        ["msgfmt", "--check", "--statistics", "-o", str(tmp_path / "django.mo"), str(po_path(language))],
+        ["msgfmt", "--check", "--statistics", "-o", str(tmp_path / f"{domain}.mo"), str(po_path(language, domain))],
         capture_output=True,
         text=True,
         env={**os.environ, "LC_ALL": "C"},
@@ -190,9 +204,8 @@ def test_msgfmt_accepts_the_catalog_with_its_format_checks(language, tmp_path):
     assert "fuzzy" not in result.stderr and "untranslated" not in result.stderr, result.stderr
 
 
-def _extractable_sources(scratch: Path) -> list[Path]:
-    """What makemessages reads for the ``django`` domain: Python files as they are, and templates
-    (``.html``, ``.txt``) turned into Python by ``templatize``, as makemessages does before xgettext."""
+def _scanned_files() -> list[Path]:
+    """Every file under the project that makemessages walks into, in a stable order."""
     found: list[Path] = []
     for directory, subdirectories, files in os.walk(BASE_DIR):
         here = Path(directory)
@@ -201,24 +214,41 @@ def _extractable_sources(scratch: Path) -> list[Path]:
             for name in subdirectories
             if not name.startswith(".") and name != "__pycache__" and not (here == BASE_DIR and name in NOT_EXTRACTED)
         )
-        for name in sorted(files):
-            path = here / name
-            if name.endswith(".py"):
-                found.append(path)
-            elif name.endswith((".html", ".txt")):
-                relative = path.relative_to(BASE_DIR)
-                converted = scratch / relative.parent / f"{relative.name}.py"
-                converted.parent.mkdir(parents=True, exist_ok=True)
-                converted.write_text(templatize(path.read_text(encoding="utf-8"), origin=str(path)), encoding="utf-8")
-                found.append(converted)
+        found.extend(here / name for name in sorted(files))
+    return found
+
+
+def _javascript_sources() -> list[Path]:
+    """What makemessages reads for the ``djangojs`` domain: ``.js`` files, third-party bundles left out."""
+    return [
+        path for path in _scanned_files()
+        if path.suffix == ".js" and not any(path.is_relative_to(skipped) for skipped in NOT_EXTRACTED_JAVASCRIPT)
+    ]
+
+
+def _extractable_sources(scratch: Path) -> list[Path]:
+    """What makemessages reads for the ``django`` domain: Python files as they are, and templates
+    (``.html``, ``.txt``) turned into Python by ``templatize``, as makemessages does before xgettext."""
+    found: list[Path] = []
+    for path in _scanned_files():
+        if path.suffix == ".py":
+            found.append(path)
+        elif path.suffix in (".html", ".txt"):
+            relative = path.relative_to(BASE_DIR)
+            converted = scratch / relative.parent / f"{relative.name}.py"
+            converted.parent.mkdir(parents=True, exist_ok=True)
+            converted.write_text(templatize(path.read_text(encoding="utf-8"), origin=str(path)), encoding="utf-8")
+            found.append(converted)
     return found
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is not installed")
-def test_the_catalogs_hold_exactly_the_messages_marked_in_the_source(tmp_path):
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_the_catalogs_hold_exactly_the_messages_marked_in_the_source(domain, tmp_path):
     """A new or reworded ``gettext`` string must reach the catalogs (and a removed one leave them).
 
-    Runs xgettext with the keywords Django's makemessages gives it, on the files makemessages scans.
+    Runs xgettext with the keywords Django's makemessages gives it, on the files makemessages scans: Python
+    and templates for ``django``, JavaScript for ``djangojs``.
     """
     keywords = [
         "gettext_noop",
@@ -229,15 +259,19 @@ def test_the_catalogs_hold_exactly_the_messages_marked_in_the_source(tmp_path):
         "pgettext_lazy:1c,2",
         "npgettext_lazy:1c,2,3",
     ]
+    if domain == "djangojs":
+        language, sources = "JavaScript", _javascript_sources()
+    else:
+        language, sources = "Python", _extractable_sources(tmp_path / "templates")
     result = subprocess.run(
         [
             "xgettext",
-            "--language=Python",
+            f"--language={language}",
             "--from-code=UTF-8",
             "--output=-",
             "--no-location",
             *(f"--keyword={keyword}" for keyword in keywords),
-            *map(str, _extractable_sources(tmp_path / "templates")),
+            *map(str, sources),
         ],
         cwd=BASE_DIR,
         capture_output=True,
@@ -245,12 +279,12 @@ def test_the_catalogs_hold_exactly_the_messages_marked_in_the_source(tmp_path):
         check=True,
     )
     # With a header (not --omit-header): without one xgettext writes ASCII and drops non-ASCII msgids.
-    template = tmp_path / "django.pot"
+    template = tmp_path / f"{domain}.pot"
     template.write_text(result.stdout, encoding="utf-8")
     in_source = {entry.key for entry in po_read(template)[1:]}
     assert in_source, "xgettext found no translatable string"
     for language in TRANSLATED_LANGUAGES:
-        in_catalog = {entry.key for entry in po_read(po_path(language))[1:]}
+        in_catalog = {entry.key for entry in po_read(po_path(language, domain))[1:]}
         assert in_source - in_catalog == set(), f"{language}: not yet in the catalog: run makemessages, translate"
         assert in_catalog - in_source == set(), f"{language}: no longer in the source: run makemessages"
 

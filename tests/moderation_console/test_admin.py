@@ -172,6 +172,13 @@ def test_the_audit_trail_is_read_only_and_searchable(superuser_browser, citizen)
     assert 'name="_save"' not in change
 
 
+def test_the_audit_trail_names_its_actions_in_the_operators_language(superuser_browser, citizen):
+    factories.report_held(device=citizen.device)
+    listing = superuser_browser.get("/admin/moderation/auditentry/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Automatische Entscheidung" in listing
+    assert "Automatic decision" not in listing
+
+
 def test_a_case_is_never_edited_or_deleted_in_the_admin(superuser_browser, citizen):
     report = factories.report_held(device=citizen.device)
     page = superuser_browser.get(_change_page(report.case.pk)).content.decode()

@@ -11,6 +11,7 @@ from django.test import Client
 from tests import factories
 
 CONSOLE = "/moderation/console/"
+CATALOG = "/moderation/console/catalog.js"
 
 
 def _config(page: str) -> dict:
@@ -50,6 +51,31 @@ def test_the_console_loads_nothing_from_outside(moderator_browser):
         assert path, name
         with open(path, encoding="utf-8") as asset:
             assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", asset.read()), name
+
+
+def test_the_console_loads_its_texts_from_this_server_before_its_script(moderator_browser):
+    page = moderator_browser.get(CONSOLE).content.decode()
+    assert f'<script src="{CATALOG}" defer></script>' in page
+    assert page.index(CATALOG) < page.index("/static/moderation/console.js")
+
+
+def test_a_moderator_whose_language_is_french_gets_the_console_texts_in_french(moderator_browser):
+    response = moderator_browser.get(CATALOG, HTTP_ACCEPT_LANGUAGE="fr-BE,fr;q=0.9")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Content-Language"] == "fr"
+    script = response.content.decode()
+    assert '"Live": "En direct"' in script
+    assert '"Claimed by %(moderator)s": "Pris en charge par %(moderator)s"' in script
+    # The French plural rule (0 and 1 are singular) comes with the catalog, for ngettext.
+    assert "(n == 0 || n == 1) ? 0" in script
+
+
+def test_an_english_speaking_moderator_gets_the_console_texts_as_written(moderator_browser):
+    script = moderator_browser.get(CATALOG, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # gettext() is still defined, and hands back the English the script was written in.
+    assert "django.gettext = function" in script
+    assert '"Live"' not in script
 
 
 def test_the_console_script_never_writes_html_from_strings():

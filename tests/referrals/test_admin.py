@@ -89,10 +89,20 @@ def test_operators_see_dead_letters_and_requeue_them(operator, citizen, jurisdic
     response = operator.post("/admin/referrals/referral/", {
         "action": "requeue_selected", "_selected_action": [str(dead.pk), str(alive.pk)],
     }, follow=True)
-    assert "Requeued 1 referral" in response.content.decode()
-    assert "were not dead letters" in response.content.decode()
+    assert "Requeued 1 referral." in response.content.decode()
+    assert "1 referral was not a dead letter and was left alone." in response.content.decode()
     dead.refresh_from_db()
     assert dead.state == Referral.State.PENDING
+
+
+def test_a_french_speaking_operator_is_told_in_french_plurals_how_many_were_requeued(operator, citizen, jurisdictions):
+    f.partner_create(name="East police", jurisdictions=(jurisdictions["East police area"],))
+    dead = [f.report_make(device=citizen.device).referrals.get() for _ in range(2)]
+    Referral.objects.filter(pk__in=[referral.pk for referral in dead]).update(state=Referral.State.DEAD)
+    response = operator.post("/admin/referrals/referral/", {
+        "action": "requeue_selected", "_selected_action": [str(referral.pk) for referral in dead],
+    }, follow=True, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "2 transmissions remises en file." in response.content.decode()
 
 
 def test_a_referrals_page_shows_its_attempts_but_not_what_was_sent(operator, citizen, jurisdictions):

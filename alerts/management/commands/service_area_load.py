@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alerts.services import service_area_activate
 
@@ -61,7 +63,13 @@ class Command(BaseCommand):
             area = service_area_activate(name=name or Path(path).stem, boundary=boundary, districts=districts)
         except (GEOSException, ValueError, KeyError, TypeError) as exc:
             raise CommandError(f"{path} is not a usable service area: {exc}") from exc
+        polygon_count, district_count = area.boundary.num_geom, area.districts.count()
+        polygons = ngettext("%(count)d polygon", "%(count)d polygons", polygon_count) % {"count": polygon_count}
+        districts_loaded = ngettext("%(count)d district", "%(count)d districts", district_count) % {
+            "count": district_count
+        }
         self.stdout.write(
-            f"Service area {area.name!r} is active: {area.boundary.num_geom} polygon(s), "
-            f"{area.districts.count()} district(s), centre {area.center.x:.5f}, {area.center.y:.5f}"
+            _("Service area %(name)r is active: %(polygons)s, %(districts)s, centre %(lng).5f, %(lat).5f")
+            % {"name": area.name, "polygons": polygons, "districts": districts_loaded,
+               "lng": area.center.x, "lat": area.center.y}
         )

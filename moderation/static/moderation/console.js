@@ -3,6 +3,9 @@
  * Reads and writes go through the JSON API with the Django session (CSRF header on POST); the queue
  * stays current through /ws/moderation/. User text is only ever inserted as text nodes: reports are
  * written by strangers, and some are written to attack whoever reads them.
+ *
+ * Texts are in the moderator's language: gettext, ngettext and interpolate come from Django's JavaScript
+ * catalog (moderation.console.console_catalog), loaded just before this file.
  */
 (() => {
   "use strict";
@@ -12,12 +15,23 @@
   const SVG_NS = "http://www.w3.org/2000/svg";
   const QUEUE_LIMIT = 200;
   const OUTCOME_LABELS = {
-    approve: "Approved",
-    approve_redacted: "Approved redacted",
-    reject: "Rejected",
-    escalate: "Escalated",
+    approve: gettext("Approved"),
+    approve_redacted: gettext("Approved redacted"),
+    reject: gettext("Rejected"),
+    escalate: gettext("Escalated"),
   };
-  const STATE_LABELS = { open: "New", escalated: "Escalated", appealed: "Appealed", closed: "Closed" };
+  const STATE_LABELS = {
+    open: gettext("New"), escalated: gettext("Escalated"), appealed: gettext("Appealed"), closed: gettext("Closed"),
+  };
+  // What the rule asked for, on each hit (moderation.models.RuleHit.Action).
+  const ACTION_LABELS = { redact: gettext("redact"), hold: gettext("hold"), reject: gettext("reject") };
+  // The report's status after a decision (alerts.models.Report.Status), as a whole sentence each.
+  const REPORT_NOW = {
+    published: gettext("The report is now published."),
+    rejected: gettext("The report is now rejected."),
+    pending_review: gettext("The report is now pending review."),
+    withdrawn: gettext("The report is now withdrawn."),
+  };
 
   const state = {
     cases: [],
@@ -69,6 +83,21 @@
     window.setTimeout(() => { region.textContent = message; }, 50);
   }
 
+  // A translated message with %(name)s placeholders, filled with values.
+  function format(message, values) {
+    return interpolate(message, values, true);
+  }
+
+  // The same, as nodes: a value may be an element (a <code>), and translators still choose the order.
+  function formatNodes(message, values) {
+    return message.split(/(%\(\w+\)s)/).filter(Boolean).map((part) => {
+      const name = /^%\((\w+)\)s$/.exec(part);
+      if (!name) return document.createTextNode(part);
+      const value = values[name[1]];
+      return value instanceof Node ? value : document.createTextNode(String(value));
+    });
+  }
+
   function caseUrl(template, id) {
     return config.urls[template].replace(config.idPlaceholder, encodeURIComponent(id));
   }
@@ -92,9 +121,9 @@
       if (body.title) return String(body.title);
     }
     if (response.status === 401 || response.status === 403) {
-      return "Your session has ended or lacks the moderator role. Sign in again.";
+      return gettext("Your session has ended or lacks the moderator role. Sign in again.");
     }
-    return `The server answered ${response.status}.`;
+    return format(gettext("The server answered %(status)s."), { status: response.status });
   }
 
   async function api(url, { method = "GET", body } = {}) {
@@ -110,7 +139,7 @@
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (networkError) {
-      const error = new Error("The server could not be reached. Check the connection and try again.");
+      const error = new Error(gettext("The server could not be reached. Check the connection and try again."));
       error.status = 0;
       throw error;
     }
@@ -130,12 +159,19 @@
   function ageText(iso) {
     if (!iso) return "";
     const minutes = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 60000));
-    if (minutes < 1) return "just now";
-    if (minutes < 60) return `${minutes} min`;
+    if (minutes < 1) return gettext("just now");
+    // Translators: short units of a waiting time, as on a queue ticket: min (minutes), h (hours), d (days).
+    if (minutes < 60) return format(gettext("%(minutes)s min"), { minutes });
     const hours = Math.floor(minutes / 60);
-    if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+    if (hours < 24) {
+      return minutes % 60
+        ? format(gettext("%(hours)s h %(minutes)s min"), { hours, minutes: minutes % 60 })
+        : format(gettext("%(hours)s h"), { hours });
+    }
     const days = Math.floor(hours / 24);
-    return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+    return hours % 24
+      ? format(gettext("%(days)s d %(hours)s h"), { days, hours: hours % 24 })
+      : format(gettext("%(days)s d"), { days });
   }
 
   function ageClass(iso) {
@@ -155,7 +191,7 @@
   }
 
   function categoryLabel(code) {
-    return state.categories[code] || code || "Uncategorised";
+    return state.categories[code] || code || gettext("Uncategorised");
   }
 
   function claimActive(item) {
@@ -244,9 +280,12 @@
       state.known = new Set(page.results.map((item) => item.report_id));
       renderQueue(previous);
       const shown = page.results.length;
-      byId("queue-count").textContent = page.count === 1 ? "1 report" : `${page.count} reports`;
+      byId("queue-count").textContent = format(
+        ngettext("%(count)s report", "%(count)s reports", page.count), { count: page.count });
       status.classList.remove("queue-status-error");
-      status.textContent = page.count > shown ? `Showing the ${shown} oldest.` : "";
+      status.textContent = page.count > shown
+        ? format(ngettext("Showing only the oldest report.", "Showing the %(shown)s oldest.", shown), { shown })
+        : "";
     } catch (error) {
       if (seq !== state.loadSeq) return;
       status.classList.add("queue-status-error");
@@ -266,7 +305,9 @@
     const selected = item.report_id === state.selectedId;
     const claim = claimActive(item)
       ? el("span", { className: claimedByMe(item) ? "claim claim-mine" : "claim" },
-        claimedByMe(item) ? "Claimed by you" : `Claimed by ${item.claimed_by}`)
+        claimedByMe(item) ? gettext("Claimed by you") : format(gettext("Claimed by %(moderator)s"), {
+          moderator: item.claimed_by,
+        }))
       : null;
     const stage = item.state !== "open"
       ? el("span", { className: `stage stage-${item.state}`, text: STATE_LABELS[item.state] || item.state })
@@ -280,9 +321,10 @@
     el("span", { className: "qi-row" },
       el("span", { className: "qi-category", text: categoryLabel(item.category) }),
       el("span", { className: ageClass(item.opened_at), dataset: { opened: item.opened_at } },
-        el("span", { className: "visually-hidden", text: "Waiting " }), ageText(item.opened_at))),
+        // Translators: read out before the waiting time ("Waiting 5 min") by screen readers.
+        el("span", { className: "visually-hidden", text: `${gettext("Waiting")} ` }), ageText(item.opened_at))),
     el("span", { className: "qi-row qi-meta" },
-      el("span", { text: item.district || "No district" }), stage),
+      el("span", { text: item.district || gettext("No district") }), stage),
     el("span", { className: "qi-row" },
       el("span", { className: "badges" }, (item.families || []).map(familyBadge)),
       claim));
@@ -297,8 +339,8 @@
     list.replaceChildren(...state.cases.map((item) => queueItem(item, previous && !previous.has(item.report_id))));
     if (!state.cases.length) {
       list.append(el("li", { className: "queue-empty" },
-        el("strong", { text: "Nothing waiting" }),
-        el("span", { text: "New reports appear here as they arrive." })));
+        el("strong", { text: gettext("Nothing waiting") }),
+        el("span", { text: gettext("New reports appear here as they arrive.") })));
     }
     if (focusedId) {
       const again = list.querySelector(`[data-id="${CSS.escape(focusedId)}"]`);
@@ -367,7 +409,10 @@
       if (mark.from > cursor) nodes.push(document.createTextNode(chars.slice(cursor, mark.from).join("")));
       nodes.push(el("mark", { className: `hit hit-${mark.family}`, title: mark.codes.join(", ") },
         chars.slice(mark.from, mark.to).join(""),
-        el("span", { className: "visually-hidden", text: ` (flagged: ${mark.codes.join(", ")})` })));
+        el("span", {
+          className: "visually-hidden",
+          text: ` (${format(gettext("flagged: %(codes)s"), { codes: mark.codes.join(", ") })})`,
+        })));
       cursor = mark.to;
     }
     if (cursor < chars.length) nodes.push(document.createTextNode(chars.slice(cursor).join("")));
@@ -376,10 +421,10 @@
 
   function renderMeta() {
     const detail = state.detail;
-    const parts = [detail.district || "No district"];
-    if (detail.state !== "closed") parts.push(`waiting ${ageText(detail.opened_at)}`);
-    parts.push(`opened ${timeText(detail.opened_at)}`);
-    if (detail.occurred_at) parts.push(`happened ${timeText(detail.occurred_at)}`);
+    const parts = [detail.district || gettext("No district")];
+    if (detail.state !== "closed") parts.push(format(gettext("waiting %(age)s"), { age: ageText(detail.opened_at) }));
+    parts.push(format(gettext("opened %(time)s"), { time: timeText(detail.opened_at) }));
+    if (detail.occurred_at) parts.push(format(gettext("happened %(time)s"), { time: timeText(detail.occurred_at) }));
     byId("case-meta").textContent = parts.join(" · ");
   }
 
@@ -387,7 +432,8 @@
     const detail = state.detail;
     byId("case-empty").hidden = true;
     byId("case-view").hidden = false;
-    byId("case-kind").textContent = `${detail.kind === "insecurity" ? "Feeling of insecurity" : "Incident"} · ${detail.category}`;
+    const kind = detail.kind === "insecurity" ? gettext("Feeling of insecurity") : gettext("Incident");
+    byId("case-kind").textContent = `${kind} · ${detail.category}`;
     byId("case-title").textContent = categoryLabel(detail.category);
     renderMeta();
     byId("case-badges").replaceChildren(
@@ -397,15 +443,15 @@
 
     const text = byId("case-text");
     text.replaceChildren(...highlightedText(detail.description, detail.hits));
-    if (!detail.description) text.replaceChildren(el("em", { text: "No text (withdrawn or erased)." }));
+    if (!detail.description) text.replaceChildren(el("em", { text: gettext("No text (withdrawn or erased).") }));
     byId("case-redacted").textContent = detail.redacted_text || "—";
 
     byId("case-hits").replaceChildren(...(detail.hits.length ? detail.hits.map((hit) => el("li", { className: "hit-item" },
       el("div", { className: "hit-head" },
         el("code", { className: `hit-code hit-code-${hit.code.split(".")[0]}`, text: hit.code }),
-        el("span", { className: `action action-${hit.action}`, text: hit.action })),
+        el("span", { className: `action action-${hit.action}`, text: ACTION_LABELS[hit.action] || hit.action })),
       el("p", { text: hit.explanation })))
-      : [el("li", { className: "muted", text: "No rule hit: held by a behaviour check." })]));
+      : [el("li", { className: "muted", text: gettext("No rule hit: held by a behaviour check.") })]));
 
     const appeal = byId("appeal-panel");
     appeal.hidden = !detail.appeal_note;
@@ -414,12 +460,11 @@
     byId("case-decisions").replaceChildren(...(detail.decisions.length ? detail.decisions.map((decision) => el("li", {},
       el("div", { className: "history-head" },
         el("strong", { text: OUTCOME_LABELS[decision.outcome] || decision.outcome }),
-        decision.on_appeal ? el("span", { className: "stage stage-appealed", text: "on appeal" }) : null,
+        decision.on_appeal ? el("span", { className: "stage stage-appealed", text: gettext("on appeal") }) : null,
         el("time", { datetime: decision.created_at, text: timeText(decision.created_at) })),
-      el("div", { className: "history-body" },
-        el("code", { text: decision.reason_code }), " by ", decision.moderator),
+      el("div", { className: "history-body" }, decidedBy(decision)),
       decision.note ? el("p", { className: "history-note", text: decision.note }) : null))
-      : [el("li", { className: "muted", text: "No decision yet." })]));
+      : [el("li", { className: "muted", text: gettext("No decision yet.") })]));
 
     const notice = byId("case-notice");
     notice.hidden = true;
@@ -431,16 +476,22 @@
     byId("case-district-hint").textContent = detail.district || "";
   }
 
+  function decidedBy(decision) {
+    return formatNodes(gettext("%(code)s by %(moderator)s"), {
+      code: el("code", { text: decision.reason_code }), moderator: decision.moderator,
+    });
+  }
+
   function renderReasons() {
     const detail = state.detail;
     const select = byId("reason");
     const hitCodes = [...new Set(detail.hits.map((hit) => hit.code))];
-    const groups = [el("option", { value: "", text: "Choose a reason…" })];
+    const groups = [el("option", { value: "", text: gettext("Choose a reason…") })];
     if (hitCodes.length) {
-      groups.push(el("optgroup", { label: "Rules that hit this report" },
+      groups.push(el("optgroup", { label: gettext("Rules that hit this report") },
         hitCodes.map((code) => el("option", { value: code, text: code }))));
     }
-    groups.push(el("optgroup", { label: "Moderator reasons" },
+    groups.push(el("optgroup", { label: gettext("Moderator reasons") },
       Object.entries(config.moderatorReasons).map(([code, label]) => el("option", { value: code, text: `${code} — ${label}` }))));
     select.replaceChildren(...groups);
   }
@@ -451,13 +502,17 @@
     const mine = claimedByMe(detail);
     const line = byId("claim-line");
     if (!waiting) {
-      line.textContent = "This report is no longer waiting for a decision.";
+      line.textContent = gettext("This report is no longer waiting for a decision.");
     } else if (mine) {
-      line.textContent = `You hold this report until ${clockText(detail.claimed_until)}.`;
+      line.textContent = format(gettext("You hold this report until %(time)s."), {
+        time: clockText(detail.claimed_until),
+      });
     } else if (claimActive(detail)) {
-      line.textContent = `${detail.claimed_by} is reviewing this report until ${clockText(detail.claimed_until)}.`;
+      line.textContent = format(gettext("%(moderator)s is reviewing this report until %(time)s."), {
+        moderator: detail.claimed_by, time: clockText(detail.claimed_until),
+      });
     } else {
-      line.textContent = "Claim the report to decide on it; a claim lasts 15 minutes.";
+      line.textContent = gettext("Claim the report to decide on it; a claim lasts 15 minutes.");
     }
     line.className = `claim-line${mine ? " claim-line-mine" : ""}`;
     // A notice (our decision, or someone else's) already says why nothing can be done.
@@ -502,7 +557,7 @@
     hideError();
     const reason = byId("reason").value;
     if (action !== "claim" && !reason) {
-      showError("Choose a reason code first.");
+      showError(gettext("Choose a reason code first."));
       byId("reason").focus();
       return;
     }
@@ -512,7 +567,7 @@
       if (action === "claim") {
         const summary = await api(caseUrl("claim", detail.report_id), { method: "POST" });
         Object.assign(detail, { claimed_by: summary.claimed_by, claimed_until: summary.claimed_until, state: summary.state });
-        announce("Report claimed. You can decide on it now.");
+        announce(gettext("Report claimed. You can decide on it now."));
       } else {
         const result = await api(caseUrl("decision", detail.report_id), {
           method: "POST", body: { decision: action, reason_code: reason, note: byId("note").value.trim() },
@@ -546,14 +601,17 @@
       el("div", { className: "history-head" },
         el("strong", { text: OUTCOME_LABELS[last.outcome] }),
         el("time", { datetime: last.created_at, text: timeText(last.created_at) })),
-      el("div", { className: "history-body" }, el("code", { text: last.reason_code }), " by ", last.moderator),
+      el("div", { className: "history-body" }, decidedBy(last)),
       last.note ? el("p", { className: "history-note", text: last.note }) : null));
     const next = state.cases.find((item) => item.report_id !== detail.report_id);
     const message = result.case_state === "escalated"
-      ? "Escalated: the report stays in the queue for a senior moderator."
-      : `${OUTCOME_LABELS[action]} with ${reason}. The report is now ${result.status.replace("_", " ")}.`;
+      ? gettext("Escalated: the report stays in the queue for a senior moderator.")
+      : [
+        format(gettext("%(outcome)s with %(reason)s."), { outcome: OUTCOME_LABELS[action], reason }),
+        REPORT_NOW[result.status] || result.status,
+      ].join(" ");
     showNotice("success", el("span", { text: message }),
-      next ? el("button", { type: "button", className: "link-button", text: "Open the next report →" }) : null);
+      next ? el("button", { type: "button", className: "link-button", text: gettext("Open the next report →") }) : null);
     const nextButton = byId("case-notice").querySelector("button");
     if (nextButton) nextButton.addEventListener("click", () => openCase(next.report_id));
     announce(message);
@@ -575,7 +633,7 @@
   function connect() {
     window.clearTimeout(state.reconnectTimer);
     if (state.socket && state.socket.readyState <= WebSocket.OPEN) return;
-    setLive("connecting", state.attempts ? "Reconnecting…" : "Connecting…");
+    setLive("connecting", state.attempts ? gettext("Reconnecting…") : gettext("Connecting…"));
     let socket;
     try {
       socket = new WebSocket(socketUrl());
@@ -587,7 +645,7 @@
     socket.addEventListener("open", () => {
       const wasDown = state.attempts > 0;
       state.attempts = 0;
-      setLive("live", "Live");
+      setLive("live", gettext("Live"));
       stopPolling();
       // Events sent while we were away are lost; a reload catches up.
       if (wasDown) loadQueue();
@@ -601,7 +659,7 @@
       if (state.socket !== socket) return;
       state.socket = null;
       if (closed.code === 4403) {
-        setLive("offline", "Offline: sign in again");
+        setLive("offline", gettext("Offline: sign in again"));
         startPolling();
         return;
       }
@@ -614,7 +672,7 @@
     // Exponential backoff with jitter, so a restarted server is not hit by every console at once.
     const base = Math.min(30000, 1000 * 2 ** (state.attempts - 1));
     const delay = Math.round(base / 2 + Math.random() * base / 2);
-    setLive("offline", `Offline: retrying in ${Math.ceil(delay / 1000)} s`);
+    setLive("offline", format(gettext("Offline: retrying in %(seconds)s s"), { seconds: Math.ceil(delay / 1000) }));
     startPolling();
     state.reconnectTimer = window.setTimeout(connect, delay);
   }
@@ -630,8 +688,12 @@
 
   function onQueueEvent({ event, case: summary }) {
     scheduleQueueRefresh();
-    const where = summary.district ? `, ${summary.district}` : "";
-    if (event === "case.new") announce(`New report waiting: ${categoryLabel(summary.category)}${where}.`);
+    if (event === "case.new") {
+      const category = categoryLabel(summary.category);
+      announce(summary.district
+        ? format(gettext("New report waiting: %(category)s, %(district)s."), { category, district: summary.district })
+        : format(gettext("New report waiting: %(category)s."), { category }));
+    }
     const detail = state.detail;
     if (!detail || detail.report_id !== summary.report_id) return;
     if (event === "case.claimed") {
@@ -645,8 +707,8 @@
       if (!ours) {
         showNotice("warning", el("span", {
           text: event === "case.withdrawn"
-            ? "The reporter withdrew this report while you were reading it."
-            : "Another moderator decided on this report while you were reading it.",
+            ? gettext("The reporter withdrew this report while you were reading it.")
+            : gettext("Another moderator decided on this report while you were reading it."),
         }));
       }
     }
@@ -683,7 +745,7 @@
     node.setAttribute("viewBox", `0 0 ${width} ${height}`);
     node.replaceChildren();
     const title = svg("title");
-    title.textContent = location ? "Service area with the report's exact point" : "Service area outline";
+    title.textContent = location ? gettext("Service area with the report's exact point") : gettext("Service area outline");
     node.append(title);
     if (!state.area) return;
     const bbox = state.area.bbox || [0, 0, 1, 1];
@@ -707,10 +769,10 @@
     drawMap(null);
     byId("map").classList.remove("map-revealed");
     byId("map-overlay").hidden = false;
-    byId("map-caption").textContent = "Service area outline. The exact point is shown only on request.";
+    byId("map-caption").textContent = gettext("Service area outline. The exact point is shown only on request.");
     const button = byId("show-location");
     button.disabled = false;
-    button.textContent = "Show exact location";
+    button.textContent = gettext("Show exact location");
   }
 
   async function showLocation() {
@@ -726,9 +788,11 @@
       byId("map").classList.add("map-revealed");
       byId("map-overlay").hidden = true;
       const [lng, lat] = body.location.coordinates;
-      const accuracy = body.accuracy_m ? ` · ±${body.accuracy_m} m` : "";
-      byId("map-caption").textContent = `${lat.toFixed(5)}, ${lng.toFixed(5)}${accuracy}. This view was recorded in the audit trail.`;
-      button.textContent = "Exact location shown";
+      const accuracy = body.accuracy_m ? ` · ${format(gettext("±%(metres)s m"), { metres: body.accuracy_m })}` : "";
+      byId("map-caption").textContent = format(gettext("%(place)s. This view was recorded in the audit trail."), {
+        place: `${lat.toFixed(5)}, ${lng.toFixed(5)}${accuracy}`,
+      });
+      button.textContent = gettext("Exact location shown");
     } catch (error) {
       button.disabled = false;
       showError(error.message);
