@@ -30,6 +30,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 
@@ -148,8 +149,13 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
         retry_after = await sync_to_async(_message_count, thread_sensitive=False)(self.device.pk)
         if retry_after:
             with translation.override(language_of(self.device.locale)):
+                detail = ngettext(
+                    "Too many requests. Try again in %(seconds)d second.",
+                    "Too many requests. Try again in %(seconds)d seconds.",
+                    retry_after,
+                ) % {"seconds": retry_after}
                 await self.send_json({"event": "error", "code": "rate-limited", "retry_after": retry_after,
-                                      "detail": str(_("Too many messages; connect again in a while."))})
+                                      "detail": detail})
             await self.close(code=RATE_LIMITED)
             return
         if not isinstance(content, dict) or content.get("action") != "subscribe":

@@ -159,6 +159,7 @@ def test_a_device_flooding_subscriptions_gets_an_error_then_is_closed(service_ar
     answers, refused, closed = async_to_sync(scenario)()
     assert [answer["event"] for answer in answers] == ["snapshot"] * 3
     assert refused["event"] == "error" and refused["code"] == "rate-limited" and refused["retry_after"] >= 1
+    assert refused["detail"].startswith("Trop de demandes")  # in the device's language
     assert closed == {"type": "websocket.close", "code": 4429}
 
 
