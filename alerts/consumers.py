@@ -8,7 +8,9 @@ Protocol (JSON text frames):
 * server → ``{"event": "alert.new" | "alert.updated", "alert": Feature}``, ``{"event": "alert.expired",
   "alert": {"id", "cell"}}`` for alerts in the subscribed cells, and ``{"event": "report.updated",
   "report": {"report_id", "event", "status"}}`` about the device's own reports;
-* server → ``{"event": "error", "code", "detail"}`` for a message it cannot use.
+* server → ``{"event": "error", "code", "detail"}`` for a message it cannot use; past
+  ``RATE_LIMITS["live_message_device"]`` messages (all the device's sockets together) an error with code
+  ``rate-limited`` and ``retry_after`` (seconds), then the socket is closed with 4429.
 
 Only devices (``Authorization: Bearer <device token>``) connect. Groups are named by resolution-7 cells
 through ``alerts.events``, never from raw input: every cell is validated with h3 first.
@@ -17,22 +19,47 @@ through ``alerts.events``, never from raw input: every cell is validated with h3
 from __future__ import annotations
 
 import json
+import logging
 from collections import OrderedDict
 from typing import Any
 
 import h3
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
 from alerts.events import FEED_RESOLUTION, alert_group, device_group
 from alerts.models import Device
 from alerts.public import alert_feature, alert_public, language_of
 from alerts.selectors import alerts_in_feed_cells
 
+logger = logging.getLogger(__name__)
+
 UNAUTHENTICATED = 4401
+RATE_LIMITED = 4429
+
+
+def _message_count(device_id: Any) -> int:
+    """Count one message of the device in ``live_message_device``; answers the seconds to wait when it is one
+    too many, else 0. Like the HTTP limits, it fails open when Redis is down."""
+    rate = settings.RATE_LIMITS.get("live_message_device")
+    if not rate:
+        return 0
+    try:
+        usage = get_usage(None, group="lantern.live_message_device", key=lambda group, request: f"Device:{device_id}",
+                          rate=rate, increment=True)
+    except (RedisError, OSError) as exc:
+        logger.warning("rate limit live_message_device not checked, cache unavailable: %s", exc)
+        return 0
+    if usage and usage["should_limit"] and usage["limit"] > 0:
+        return max(int(usage["time_left"]), 1)
+    return 0
 
 
 def cells_parse(cells: Any, *, limit: int) -> list[str] | None:
@@ -118,6 +145,19 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        # Each subscribe joins and leaves channel-layer groups and reads the database: counted before anything.
+        retry_after = await sync_to_async(_message_count, thread_sensitive=False)(self.device.pk)
+        if retry_after:
+            with translation.override(language_of(self.device.locale)):
+                detail = ngettext(
+                    "Too many requests. Try again in %(seconds)d second.",
+                    "Too many requests. Try again in %(seconds)d seconds.",
+                    retry_after,
+                ) % {"seconds": retry_after}
+                await self.send_json({"event": "error", "code": "rate-limited", "retry_after": retry_after,
+                                      "detail": detail})
+            await self.close(code=RATE_LIMITED)
+            return
         if not isinstance(content, dict) or content.get("action") != "subscribe":
             await self._error("unknown-action", _('Send {"action": "subscribe", "cells": [H3 cell ids]}.'))
             return

@@ -236,9 +236,12 @@ class Subscription(models.Model):
     label = models.CharField(max_length=60, blank=True, default="")
     center = models.PointField(srid=4326, spatial_index=False)
     radius_m = models.PositiveIntegerField()
-    # The disc's bounding box, GiST-indexed: the fan-out finds candidates with ``reach && alert point`` and
-    # keeps those within ``radius_m`` on the sphere (benchmarks/fanout.py measured the alternatives).
-    reach = models.PolygonField(srid=4326)
+    # The disc's bounding box. PostgreSQL derives two generated columns from it and ``center`` (migration
+    # 0006, not model fields: Django never writes them): ``reach_box``, the same box as a native ``box``, and
+    # ``center_geog``, the centre as a geography. The fan-out reads them from the covering GiST index
+    # ``subscription_match`` alone (an index-only scan): candidates by ``reach_box && point``, then those
+    # within ``radius_m`` on the sphere (benchmarks/fanout.py measured the alternatives).
+    reach = models.PolygonField(srid=4326, spatial_index=False)
     # Category codes; empty means every category that may be alerted.
     categories = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -238,6 +238,8 @@ FCM_TIMEOUT_SECONDS = env_int("FCM_TIMEOUT_SECONDS", 10, minimum=1)
 FCM_MAX_ATTEMPTS = env_int("FCM_MAX_ATTEMPTS", 8, minimum=1)
 FCM_RETRY_BASE_SECONDS = env_int("FCM_RETRY_BASE_SECONDS", 30, minimum=1)
 RATE_LIMITS["alert_list_device"] = env_str("RATE_ALERTS_PER_DEVICE", "600/h")
+# Messages on /ws/alerts/ per device (all its sockets): a map pan subscribes again; a flood is closed.
+RATE_LIMITS["live_message_device"] = env_str("RATE_LIVE_MESSAGES_PER_DEVICE", "60/m")
 # After a deploy every app reconnects to /ws/alerts/ at once, and each connection joins groups: redis-py's
 # default pool of 100 connections per process refused the rest ("Too many connections") in
 # benchmarks/websocket.py. Connections are opened only when needed.

@@ -10,7 +10,9 @@ message. Behaviours, by token prefix or for the whole server:
 * ``server.token_down = True`` → the token endpoint answers 503.
 
 An asyncio server with keep-alive, fast enough for ``benchmarks/fanout.py`` (``python -m
-tests.alerts.fake_fcm --port N`` runs it alone). Tests start it in a thread with ``FakeFcm.start()``.
+tests.alerts.fake_fcm --port N`` runs it alone). Tests start it in a thread with ``FakeFcm.start()``. It
+speaks HTTP/1.1, and HTTP/2 to a client that opens with HTTP/2's preface (h2c with prior knowledge, what
+``benchmarks/push_client.py`` uses to measure firebase-admin's async client as FCM would be spoken to).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 _FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
+_H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 
 def _error_body(status: int, code: str, message: str, fcm_code: str | None = None) -> bytes:
@@ -132,8 +135,13 @@ class FakeFcm:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
+            first = await reader.readuntil(b"\r\n\r\n")
+            if first == _H2_PREFACE[:len(first)]:
+                await self._serve_h2(reader, writer, first)
+                return
+            head: bytes | None = first
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
+                head = head or await reader.readuntil(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
                 method, target, _version = lines[0].split(" ", 2)
                 headers = {}
@@ -151,10 +159,60 @@ class FakeFcm:
                 await writer.drain()
                 if response_headers.get("Connection") == "close":
                     break
+                head = None
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
             pass
         finally:
             writer.close()
+
+    async def _serve_h2(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, received: bytes) -> None:
+        """HTTP/2 without TLS, for a client that knows beforehand (h2c "prior knowledge"): FCM speaks HTTP/2,
+        and firebase-admin's async client multiplexes a batch's requests over one connection."""
+        import h2.config
+        import h2.connection
+        import h2.events
+        import h2.settings
+
+        connection = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
+        connection.initiate_connection()
+        connection.update_settings({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 1000})
+        streams: dict[int, tuple[dict[str, str], bytearray]] = {}
+        answering: set[asyncio.Task] = set()
+
+        async def answer(stream_id: int, headers: dict[str, str], body: bytes) -> None:
+            status, extra, payload = await self._answer(headers[":method"], headers[":path"].split("?")[0], headers,
+                                                        body)
+            response = [(":status", str(status)), ("content-type", "application/json"),
+                        ("content-length", str(len(payload)))] + [(k.lower(), v) for k, v in extra.items()]
+            try:
+                connection.send_headers(stream_id, response)
+                connection.send_data(stream_id, payload, end_stream=True)
+                writer.write(connection.data_to_send())
+            except Exception:
+                return
+
+        try:
+            data = received
+            while data:
+                for event in connection.receive_data(data):
+                    if isinstance(event, h2.events.RequestReceived):
+                        streams[event.stream_id] = (dict(event.headers), bytearray())
+                    elif isinstance(event, h2.events.DataReceived):
+                        streams[event.stream_id][1].extend(event.data)
+                        connection.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                    elif isinstance(event, h2.events.StreamEnded):
+                        headers, body = streams.pop(event.stream_id)
+                        task = asyncio.ensure_future(answer(event.stream_id, headers, bytes(body)))
+                        answering.add(task)
+                        task.add_done_callback(answering.discard)
+                    elif isinstance(event, h2.events.ConnectionTerminated):
+                        return
+                writer.write(connection.data_to_send())
+                await writer.drain()
+                data = await reader.read(65536)
+        finally:
+            for task in answering:
+                task.cancel()
 
     async def serve_forever(self) -> None:
         self._server = await asyncio.start_server(self._serve, self.host, self.port, backlog=4096)

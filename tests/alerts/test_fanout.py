@@ -278,3 +278,55 @@ def test_a_big_alert_gets_helper_senders_that_share_its_batches(service_area, fc
     assert [job.args for job in helpers] == [{"alert_id": str(alert.pk), "attempt": 1, "helper": True}] * 2
     run_due_alert_jobs()  # the helpers find every batch already claimed: nothing is sent twice
     assert sorted(fcm.tokens_sent()) == sorted(f"tok-share-{index}" for index in range(7))
+
+
+def _sphere_distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_Distance(ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography,"
+            " ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, false)", [*a, *b],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_zone_matches_exactly_when_the_point_lies_within_its_radius_on_the_sphere(service_area, fcm):
+    alert = _robbery_alert()
+    point = (alert.point.x, alert.point.y)
+    # Diagonally away: the point lies inside the zone's bounding box either way, only the disc decides.
+    center = (point[0] + 0.004, point[1] + 0.0025)
+    distance = _sphere_distance_m(center, point)
+    inside = device_with_zone(push_token="tok-inside", center=center, radius_m=int(distance) + 1)
+    outside = device_with_zone(push_token="tok-outside", center=center, radius_m=int(distance) - 1)
+    matched = set(fanout.alert_devices_match(alert=alert))
+    assert inside.pk in matched and outside.pk not in matched
+
+
+def test_a_moved_or_resized_zone_is_matched_where_it_is_now(service_area, fcm):
+    from django.contrib.gis.geos import Point
+
+    from alerts.models import Subscription
+    from alerts.services import subscription_update
+
+    alert = _robbery_alert()
+    device = device_with_zone(push_token="tok-moved", center=FAR, radius_m=200)
+    assert device.pk not in fanout.alert_devices_match(alert=alert)
+    zone = Subscription.objects.get(device=device)
+    subscription_update(subscription=zone, center=Point(alert.point.x + 0.01, alert.point.y, srid=4326))
+    assert device.pk not in fanout.alert_devices_match(alert=alert)  # 700 m away, 200 m radius
+    subscription_update(subscription=zone, radius_m=1000)
+    assert device.pk in fanout.alert_devices_match(alert=alert)
+
+
+def test_matching_leaves_the_planner_settings_of_the_transaction_as_they_were(service_area, fcm):
+    from django.db import connection
+
+    alert = _robbery_alert()
+    device_with_zone(push_token="tok-settings")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+        fanout.alert_devices_match(alert=alert)
+        cursor.execute("SELECT current_setting('enable_bitmapscan'), current_setting('jit')")
+        assert cursor.fetchone() == ("on", "on")
+

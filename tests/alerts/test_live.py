@@ -138,6 +138,42 @@ def test_invalid_subscriptions_are_answered_with_an_error_and_join_nothing(servi
     assert answer["code"] in {"invalid-cells", "unknown-action"}
 
 
+def test_a_device_flooding_subscriptions_gets_an_error_then_is_closed(service_area, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "live_message_device": "3/m"}
+    _, token = device_register(platform="android", locale="fr-BE")
+
+    async def scenario() -> tuple[list[dict], dict, dict]:
+        first, second = _socket(token), _socket(token)
+        assert (await first.connect())[0] and (await second.connect())[0]
+        answers = []
+        for socket, cells in ((first, _watch_cells()), (second, []), (first, [])):
+            await socket.send_json_to({"action": "subscribe", "cells": cells})
+            answers.append(await socket.receive_json_from(timeout=5))
+        # The device's fourth message, on either socket, is one too many.
+        await second.send_json_to({"action": "subscribe", "cells": _watch_cells()})
+        refused = await second.receive_json_from(timeout=5)
+        closed = await second.receive_output(timeout=5)
+        await first.disconnect()
+        return answers, refused, closed
+
+    answers, refused, closed = async_to_sync(scenario)()
+    assert [answer["event"] for answer in answers] == ["snapshot"] * 3
+    assert refused["event"] == "error" and refused["code"] == "rate-limited" and refused["retry_after"] >= 1
+    assert refused["detail"].startswith("Trop de demandes")  # in the device's language
+    assert closed == {"type": "websocket.close", "code": 4429}
+
+
+def test_the_subscription_limit_fails_open_when_redis_is_down(service_area, settings, caplog):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "live_message_device": "1/m"}
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"],
+                                                      "LOCATION": "redis://127.0.0.1:9/0"}}
+    from alerts.consumers import _message_count
+
+    with caplog.at_level(logging.WARNING, logger="alerts.consumers"):
+        assert [_message_count("a-device") for _ in range(3)] == [0, 0, 0]
+    assert "live_message_device not checked" in caplog.text
+
+
 @pytest.mark.parametrize("token", [None, "ltd_not-a-device"])
 def test_only_devices_may_connect(service_area, token):
     async def scenario() -> tuple[bool, int | None]:
