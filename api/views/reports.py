@@ -21,7 +21,7 @@ from alerts.selectors import report_get_for, report_list_for
 from alerts.services import Consent, report_submit, report_withdraw
 from api.idempotency import idempotent
 from api.permissions import IsDevice
-from api.ratelimits import BY_IP, BY_PRINCIPAL, rate_limit_enforce
+from api.ratelimits import BY_IP, BY_PRINCIPAL, rate_limits_enforce
 from api.serializers.reports import ReportInputSerializer, ReportOutputSerializer
 
 
@@ -91,8 +91,7 @@ class ReportCollectionView(APIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        rate_limit_enforce(request, scope="report_submit_device", key=BY_PRINCIPAL)
-        rate_limit_enforce(request, scope="report_submit_ip", key=BY_IP)
+        rate_limits_enforce(request, [("report_submit_device", BY_PRINCIPAL), ("report_submit_ip", BY_IP)])
         payload, uploads = _payload_and_uploads(request)
         serializer = ReportInputSerializer(data=payload)
         serializer.is_valid(raise_exception=True)

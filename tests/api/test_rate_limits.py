@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.test import RequestFactory
+from django_ratelimit.core import get_usage
 
 from alerts.models import Device, Report
 from api.client_address import client_ip, client_ip_key
+from api.ratelimits import BY_IP, BY_PRINCIPAL
 from tests import factories
 
 
@@ -42,6 +44,27 @@ def test_submissions_are_limited_per_ip_across_devices(citizen, other_citizen, s
     assert citizen.client.post("/api/v1/reports/", factories.report_payload(), format="json").status_code == 201
     response = other_citizen.client.post("/api/v1/reports/", factories.report_payload(), format="json")
     assert response.status_code == 429
+
+
+def test_intake_counts_both_scopes_on_django_ratelimits_own_counters(citizen, settings):
+    for _ in range(3):
+        assert citizen.client.post("/api/v1/reports/", factories.report_payload(), format="json").status_code == 201
+    request = RequestFactory().post("/api/v1/reports/")
+    request.user = citizen.device
+    for scope, key in (("report_submit_device", BY_PRINCIPAL), ("report_submit_ip", BY_IP)):
+        usage = get_usage(request, group=f"lantern.{scope}", key=key, rate=settings.RATE_LIMITS[scope])
+        assert usage["count"] == 3
+
+
+def test_intake_limits_fail_open_when_redis_is_down(citizen, settings, caplog):
+    settings.CACHES = {**settings.CACHES, "ratelimit-down": {
+        "BACKEND": "backend.cache.SharedPoolRedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }}
+    settings.RATELIMIT_USE_CACHE = "ratelimit-down"
+    response = citizen.client.post("/api/v1/reports/", factories.report_payload(), format="json")
+    assert response.status_code == 201
+    assert any("not checked" in record.getMessage() for record in caplog.records)
 
 
 def test_a_forged_forwarded_header_is_ignored_unless_a_proxy_is_trusted(settings):
