@@ -261,7 +261,7 @@ def main() -> int:
     workdir = tempfile.TemporaryDirectory(prefix="lantern-bench-fanout-")
     try:
         sys.path.insert(0, str(ROOT))
-        from tests.alerts.fake_fcm import FakeFcm
+        from tests.alerts.fake_fcm import FakeFcm, fake_fcm_wait
 
         credentials = FakeFcm(port=port).service_account(Path(workdir.name) / "service-account.json", "lantern-bench")
         exists = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "lantern", "-d", "postgres", "-tAc",
@@ -280,12 +280,7 @@ def main() -> int:
         if fresh or not Subscription.objects.exists():
             print(f"loading {args.subscriptions:,} subscriptions on {args.devices:,} devices…", flush=True)
             print(f"  loaded in {load(args.subscriptions, args.devices):.1f} s", flush=True)
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+        fake_fcm_wait(port)
         alert = make_alert()
         matching = measure_matching(alert, args.repeat)
         print()

@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +98,7 @@ def measure(client: str, count: int, warmup: int, concurrency: int, workdir: Pat
     from firebase_admin import messaging
 
     from alerts.push import PushTransport, push_transport_reset
-    from tests.alerts.fake_fcm import FakeFcm, google_auth_stays_local
+    from tests.alerts.fake_fcm import FakeFcm, fake_fcm_wait, google_auth_stays_local
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -107,12 +106,7 @@ def measure(client: str, count: int, warmup: int, concurrency: int, workdir: Pat
     fake = subprocess.Popen([sys.executable, "-m", "tests.alerts.fake_fcm", "--port", str(port)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+        fake_fcm_wait(port)
         credentials = FakeFcm(port=port).service_account(workdir / f"{client.replace(' ', '-')}.json", "bench")
         messaging._MessagingService.FCM_URL = f"http://127.0.0.1:{port}/v1/projects/{{0}}/messages:send"
         google_auth_stays_local()

@@ -277,6 +277,21 @@ def google_auth_stays_local(monkeypatch: Any = None) -> None:
         target._is_regional_access_boundary_lookup_required = lambda self: False
 
 
+def fake_fcm_wait(port: int, *, seconds: float = 5.0) -> None:
+    """Wait until a fake FCM started as a separate process (``python -m tests.alerts.fake_fcm``) answers."""
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=1).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
