@@ -2,41 +2,70 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import django
-from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
+from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponseBase
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+django.setup(set_prefix=False)
+
+from django.conf import settings  # noqa: E402  (after set-up)
 
 
 class SyncChainASGIHandler(ASGIHandler):
-    """Django's ASGI handler, with the middleware chain and the view run in one hop to the sync thread.
+    """Django's ASGI handler, serving each request's middleware and view in one of a few reused threads.
 
-    Every view of Lantern is synchronous (DRF), and so is most middleware. Loaded in async mode, Django
-    runs each synchronous middleware's ``process_request``/``process_response`` through its own
-    ``sync_to_async`` and crosses between the event loop and the thread about ten times per request; run
-    as one synchronous chain, a request crosses once, as it would under WSGI. Measured on
-    ``POST /bench/bare/`` (one worker): 14.6 → 11.6 ms of server CPU per request.
+    Every view of Lantern is synchronous (DRF), and so is most middleware. Django's own handler, loaded in
+    async mode, runs each synchronous middleware's ``process_request``/``process_response`` through its own
+    ``sync_to_async`` (about ten crossings between the event loop and a thread per request), and gives every
+    request a thread of its own (asgiref's ``ThreadSensitiveContext``). Under load, dozens of request
+    threads then share the two cores a few milliseconds at a time, and every request takes as long as all
+    of them together. Here the chain is loaded synchronously and runs in one crossing, on a pool of
+    ``REQUEST_THREADS`` threads (2 by default): requests queue in arrival order and each runs nearly
+    uninterrupted, while a second thread keeps the CPU busy when the first waits for PostgreSQL.
+
+    Measured with ``benchmarks/intake.py`` on 2 cores (docs/performance.md): intake p95 at 50 reports a
+    second 212 → 34 ms; saturation throughput 70 → 83 reports a second (the bare endpoint 124 → 172).
+
+    Each request thread keeps Django's connection handling: connections are checked, and returned to the
+    pool, before and after each request, as the ``request_started``/``request_finished`` signals would do
+    in the request's own thread (those signals now run in asgiref's process-wide sync thread).
     """
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
 
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        await self.handle(scope, receive, send)
+
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_REQUEST_THREADS, contextvars.copy_context().run, self._respond, request)
+
+    def _respond(self, request: HttpRequest) -> HttpResponseBase:
+        close_old_connections()
+        try:
+            return self.get_response(request)
+        finally:
+            close_old_connections()
 
 
-django.setup(set_prefix=False)
+_REQUEST_THREADS = ThreadPoolExecutor(max_workers=settings.REQUEST_THREADS, thread_name_prefix="lantern-request")
 django_asgi_app = SyncChainASGIHandler()
 
 # Imported after Django is set up: routing pulls in consumers and models.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
 
 from api.websocket_auth import HeaderAuthMiddleware  # noqa: E402
 from backend.routing import websocket_urlpatterns  # noqa: E402

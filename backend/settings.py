@@ -192,6 +192,9 @@ IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 48, minimum=1)
 # Categories, the service area, districts and the partner directory are kept per process for this long
 # (alerts/reference.py, referrals/directory.py); a change made in one process is seen there at once.
 REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 30, minimum=0)
+# Threads per server process that run requests' Django code (backend/asgi.py): few, so that requests queue
+# in order instead of sharing the cores; more than one, so that one runs while another waits for PostgreSQL.
+REQUEST_THREADS = env_int("REQUEST_THREADS", 2, minimum=1)
 
 RATE_LIMITS = {
     "device_register_ip": env_str("RATE_DEVICE_REGISTER_PER_IP", "20/h"),
