@@ -46,7 +46,7 @@ def case_summary(case: Any) -> dict[str, Any]:
     }
 
 
-# How long the events loop waits for Redis to take a live event before giving up on it.
+# How long a request may wait for Redis to take a live event before giving up on it.
 SEND_TIMEOUT_SECONDS = 2.0
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_lock = threading.Lock()
@@ -67,22 +67,13 @@ def _events_loop() -> asyncio.AbstractEventLoop:
 
 
 def group_send_safely(group: str, message: dict[str, Any]) -> None:
-    """Hand the event to the process's events loop and return at once.
-
-    A request thread does not wait for Redis: request threads are few (``REQUEST_THREADS`` per worker), and
-    one waiting on a live update is one not serving citizens. A failure is logged by the loop."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        asyncio.run_coroutine_threadsafe(_send(layer, group, message), _events_loop())
-    except RuntimeError as exc:  # the loop is shutting down with the process
-        logger.warning("live event %s to %s not sent: %s", message.get("event"), group, exc)
-
-
-async def _send(layer: Any, group: str, message: dict[str, Any]) -> None:
-    try:
-        await asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT_SECONDS)
+        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _events_loop()).result(
+            timeout=SEND_TIMEOUT_SECONDS
+        )
     except Exception as exc:  # Redis down, channel full…: live updates are best effort
         logger.warning("live event %s to %s not sent: %s", message.get("event"), group, exc)
 
