@@ -6,6 +6,7 @@ Transactional tests: the consumer reads the database from other threads, and eve
 from __future__ import annotations
 
 import logging
+import time
 
 import h3
 import pytest
@@ -246,6 +247,12 @@ def test_with_redis_down_reports_and_alerts_are_created_broadcasts_skipped_and_p
             caplog.at_level(logging.WARNING, logger="moderation.events"):
         alert = _alert()
         run_due_alert_jobs()
+        # Live events go out from the process's sender, after the request has returned.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(
+            "alert.new" in record.getMessage() and "not sent" in record.getMessage() for record in caplog.records
+        ):
+            time.sleep(0.05)
     assert alert is not None
     assert Report.objects.filter(status="published").count() >= 2
     assert any("alert.new" in record.getMessage() and "not sent" in record.getMessage() for record in caplog.records)
