@@ -71,6 +71,12 @@ if ! psql -X -h "$PG_HOST" -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" -tAc \
     || psql_admin -d postgres -c "CREATE DATABASE ${DB_NAME} OWNER ${DB_USER};"
   psql_admin -d "$DB_NAME" -c "CREATE EXTENSION IF NOT EXISTS postgis;"
 fi
+# Some machines ship PostgreSQL with autovacuum off; dead rows then bloat the indexes intake and matching read.
+if [ "$(psql -X -h "$PG_HOST" -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" -tAc 'show autovacuum' 2>/dev/null)" = off ]; then
+  say "turning PostgreSQL's autovacuum on"
+  psql_admin -d postgres -c "ALTER SYSTEM SET autovacuum = on;" -c "SELECT pg_reload_conf();" >/dev/null \
+    || say "could not turn autovacuum on (no administrator access): run VACUUM ANALYZE now and then"
+fi
 
 # --- Python virtualenv -------------------------------------------------------------------------
 find_python() {
