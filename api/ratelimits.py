@@ -1,7 +1,7 @@
 """Rate limits on the shared Redis cache (django-ratelimit), answered as 429 with Retry-After.
 
-``rate_limits_enforce`` counts several scopes in one round trip with django-ratelimit's own keys and
-windows (its ``core`` helpers; the version is bounded in pyproject.toml for that reason)."""
+Every scope is counted on django-ratelimit's own keys and windows (its ``core`` helpers; the version is
+bounded in pyproject.toml for that reason), several in one Redis round trip when a view checks more."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
 from django_ratelimit import ALL
-from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate, get_usage
+from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 from redis.exceptions import RedisError
 
 from api.client_address import client_ip_key
@@ -38,24 +38,15 @@ def rate_limit_enforce(request: HttpRequest, *, scope: str, key: KeyFunction) ->
     When Redis is down the limit fails open, with a log line: losing a citizen's report is worse
     than letting a burst through.
     """
-    rate = settings.RATE_LIMITS.get(scope)
-    if not rate:
-        return
-    try:
-        usage = get_usage(request, group=f"lantern.{scope}", key=key, rate=rate, increment=True)
-    except (RedisError, OSError) as exc:
-        logger.warning("rate limit %s not checked, cache unavailable: %s", scope, exc)
-        return
-    if usage and usage["should_limit"] and usage["limit"] > 0:
-        raise RateLimitExceeded(retry_after=usage["time_left"])
+    rate_limits_enforce(request, [(scope, key)])
 
 
 def rate_limits_enforce(request: HttpRequest, checks: Sequence[tuple[str, KeyFunction]]) -> None:
     """Count this request in several scopes at once and refuse it when any is over its limit.
 
-    The same counters as ``rate_limit_enforce`` (django-ratelimit's keys, windows and expiry), counted in
-    one Redis round trip instead of two per scope: intake checks two scopes on every report. Fails open
-    like ``rate_limit_enforce``.
+    django-ratelimit's counters (keys, windows, expiry: ``get_usage`` reads the same ones), counted in one
+    Redis round trip instead of two per scope: intake checks two scopes on every report. Fails open, with a
+    log line, when Redis is down.
     """
     if not getattr(settings, "RATELIMIT_ENABLE", True):
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 from typing import Any
@@ -75,23 +74,6 @@ class PlainTextField(serializers.CharField):
         if _CONTROL.search(value):
             self.fail("control")
         return value.replace("\r\n", "\n")
-
-
-class FieldsOnceMixin:
-    """For model serializers on hot paths: build the fields from the model once per class, not per instance.
-
-    ``ModelSerializer.get_fields`` reads the model's metadata and builds every field anew for each
-    serializer (about 1 ms per report answer here); the result depends only on the class, so a deep copy
-    of the first one (what a plain ``Serializer`` does with its declared fields) is as good.
-    """
-
-    _fields_once: dict[str, Any] | None = None
-
-    def get_fields(self) -> dict[str, Any]:
-        cls = type(self)
-        if cls.__dict__.get("_fields_once") is None:
-            cls._fields_once = super().get_fields()  # type: ignore[misc]
-        return copy.deepcopy(cls._fields_once)
 
 
 _DATETIME = serializers.DateTimeField()

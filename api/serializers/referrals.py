@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.fields import FieldsOnceMixin, PlainTextField, datetime_text
+from api.serializers.fields import PlainTextField, datetime_text
 from referrals.models import Referral
 
 CITIZEN_STATUSES = {
@@ -33,7 +33,7 @@ def citizen_status(referral: Referral) -> str:
     return "not_yet_delivered"
 
 
-class CitizenReferralSerializer(FieldsOnceMixin, serializers.ModelSerializer):
+class CitizenReferralSerializer(serializers.ModelSerializer):
     """One referral of the author's own report: who got it, how it is going, and exactly what was sent."""
 
     partner = serializers.CharField(source="partner.name")

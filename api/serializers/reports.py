@@ -17,7 +17,7 @@ from alerts.emergency import emergency_guidance
 from alerts.models import Category, Report
 from alerts.reference import reference_categories
 from alerts.selectors import category_list
-from api.serializers.fields import FieldsOnceMixin, GeoJSONPointField, PlainTextField, datetime_text
+from api.serializers.fields import GeoJSONPointField, PlainTextField, datetime_text
 from api.serializers.moderation import HitSerializer
 from api.serializers.referrals import CitizenReferralSerializer, referrals_for_author
 from referrals.selectors import referral_list_for_report
@@ -163,7 +163,7 @@ class EmergencyGuidanceSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ReportOutputSerializer(FieldsOnceMixin, serializers.ModelSerializer):
+class ReportOutputSerializer(serializers.ModelSerializer):
     """A report as its own author sees it. Never used for anyone else."""
 
     category = serializers.CharField(source="category.code")
