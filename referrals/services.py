@@ -83,7 +83,8 @@ def referrals_create(*, report: Any, new: bool = False) -> list[Referral]:
     with transaction.atomic(savepoint=False):
         Referral.objects.bulk_create(referrals)
         for referral in referrals:
-            _defer(referral, at=now, new=True)
+            # Due now: a job without ``schedule_at`` is, and skips procrastinate's "scheduled" event row.
+            _defer(referral, at=None, new=True)
     return referrals
 
 
@@ -91,8 +92,8 @@ def _give_up_after() -> timedelta:
     return timedelta(hours=settings.REFERRAL_GIVE_UP_HOURS)
 
 
-def _defer(referral: Referral, *, at: datetime, new: bool = False) -> bool:
-    """Queue a delivery job for ``referral`` at ``at``; False when one is already waiting for it.
+def _defer(referral: Referral, *, at: datetime | None, new: bool = False) -> bool:
+    """Queue a delivery job for ``referral`` at ``at`` (None: now); False when one is already waiting for it.
 
     The queueing lock keeps at most one waiting job per referral, however often the sweeper or a retry
     asks; a savepoint keeps the caller's transaction usable when the lock says no. A referral just created
