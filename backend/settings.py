@@ -234,7 +234,14 @@ ALERT_MAX_RADIUS_M = 10_000
 ALERT_SUBSCRIPTIONS_PER_DEVICE = env_int("ALERT_SUBSCRIPTIONS_PER_DEVICE", 5, minimum=1)
 ALERT_DAILY_PUSH_CAP = env_int("ALERT_DAILY_PUSH_CAP", 5, minimum=0)
 ALERT_LIVE_MAX_CELLS = env_int("ALERT_LIVE_MAX_CELLS", 50, minimum=1)
-FCM_BATCH_SIZE = min(env_int("FCM_BATCH_SIZE", 500, minimum=1), 500)  # FCM's own limit per send_each
+FCM_BATCH_SIZE = min(env_int("FCM_BATCH_SIZE", 500, minimum=1), 500)  # messages claimed and sent together
+# How pushes reach FCM: "pooled" (alerts/push_connections.py: keep-alive HTTP/1.1 connections on one event
+# loop, about a tenth of the CPU per push) or "send_each" (firebase-admin's own client: one thread and one
+# requests call per message; it honours HTTPS_PROXY).
+FCM_CLIENT = env_str("FCM_CLIENT", "pooled") or "pooled"
+if FCM_CLIENT not in ("pooled", "send_each"):
+    raise ImproperlyConfigured("FCM_CLIENT must be pooled or send_each")
+FCM_CONNECTIONS = env_int("FCM_CONNECTIONS", 100, minimum=1)  # per worker process, with FCM_CLIENT=pooled
 # Jobs that share one big alert's pushes (each takes other batches): run as many worker processes.
 FCM_SENDERS = env_int("FCM_SENDERS", 4, minimum=1)
 FCM_TIMEOUT_SECONDS = env_int("FCM_TIMEOUT_SECONDS", 10, minimum=1)

@@ -111,8 +111,9 @@ def measure(client: str, count: int, warmup: int, concurrency: int, workdir: Pat
         messaging._MessagingService.FCM_URL = f"http://127.0.0.1:{port}/v1/projects/{{0}}/messages:send"
         google_auth_stays_local()
         push_transport_reset()
-        transport = PushTransport(credentials_file=str(credentials), project_id="bench", timeout=10, batch_size=500)
-        if client == "send_each":
+        transport = PushTransport(credentials_file=str(credentials), project_id="bench", timeout=10, batch_size=500,
+                                  client="pooled" if client == "pooled" else "send_each", connections=concurrency)
+        if client in ("pooled", "send_each"):
             send = _sync_sender(transport)
         else:
             send = _async_sender(transport, concurrency, h2c=client.endswith("h2c"))
@@ -135,9 +136,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=100, help="requests in flight for the async client")
-    parser.add_argument("--clients", nargs="+", default=["send_each", "send_each_async", "send_each_async h2c"],
-                        choices=["send_each", "send_each_async", "send_each_async h2c"])
+    parser.add_argument("--concurrency", type=int, default=100,
+                        help="requests in flight for the pooled and async clients (their connections)")
+    clients = ["pooled", "send_each", "send_each_async", "send_each_async h2c"]
+    parser.add_argument("--clients", nargs="+", default=clients, choices=clients)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("LANTERN_ENV", "development")

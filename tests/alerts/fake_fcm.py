@@ -7,7 +7,13 @@ message. Behaviours, by token prefix or for the whole server:
 * token ``unregistered-…`` → 404 ``UNREGISTERED``; ``invalid-…`` → 400 ``INVALID_ARGUMENT``;
 * ``server.fail_next(n, status)`` → the next ``n`` sends answer 503 ``UNAVAILABLE`` (with ``Retry-After: 0``)
   or 500 ``INTERNAL``; ``server.delay = s`` → every send answers after ``s`` seconds;
-* ``server.token_down = True`` → the token endpoint answers 503.
+* ``server.token_down = True`` → the token endpoint answers 503; ``server.revoke_tokens()`` → the access
+  tokens handed out so far answer 401 ``UNAUTHENTICATED`` (as when Google revokes or expires one early);
+* ``server.hang_up_next(n)`` → the next ``n`` sends get their connection closed without an answer (as a
+  server does to a keep-alive connection it has just timed out).
+
+``send_connections`` counts the connections that carried sends, ``headers`` keeps the headers of the last send. With
+``tls`` (an ``ssl.SSLContext``) it serves HTTPS.
 
 An asyncio server with keep-alive, fast enough for ``benchmarks/fanout.py`` (``python -m
 tests.alerts.fake_fcm --port N`` runs it alone). Tests start it in a thread with ``FakeFcm.start()``. It
@@ -48,6 +54,10 @@ class FakeFcm:
     messages: list[dict[str, Any]] = field(default_factory=list)
     token_requests: int = 0
     send_requests: int = 0
+    send_connections: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    tls: Any = None
+    _hang_up: int = 0
     _fail: list[int] = field(default_factory=list)
     _access_tokens: set[str] = field(default_factory=set)
     _loop: asyncio.AbstractEventLoop | None = None
@@ -61,9 +71,17 @@ class FakeFcm:
         with self._lock:
             self._fail.extend([status] * count)
 
+    def revoke_tokens(self) -> None:
+        with self._lock:
+            self._access_tokens.clear()
+
+    def hang_up_next(self, count: int) -> None:
+        with self._lock:
+            self._hang_up += count
+
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def send_url_template(self) -> str:
@@ -104,8 +122,13 @@ class FakeFcm:
             return 200, {}, json.dumps({"access_token": token, "expires_in": 3600, "token_type": "Bearer"}).encode()
         if method == "POST" and path.startswith("/v1/projects/") and path.endswith("/messages:send"):
             self.send_requests += 1
+            self.headers = dict(headers)
             if self.delay:
                 await asyncio.sleep(self.delay)
+            with self._lock:
+                hang_up, self._hang_up = self._hang_up > 0, max(self._hang_up - 1, 0)
+            if hang_up:
+                raise ConnectionResetError("hung up on purpose")
             authorization = headers.get("authorization", "")
             if not authorization.startswith("Bearer ") or authorization[7:] not in self._access_tokens:
                 return 401, {}, _error_body(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
@@ -134,6 +157,7 @@ class FakeFcm:
         return 404, {}, b'{"error": "not found"}'
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        counted = False
         try:
             first = await reader.readuntil(b"\r\n\r\n")
             if first == _H2_PREFACE[:len(first)]:
@@ -150,6 +174,8 @@ class FakeFcm:
                         name, value = line.split(":", 1)
                         headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+                if not counted and target.endswith("/messages:send"):
+                    counted, self.send_connections = True, self.send_connections + 1
                 status, extra, payload = await self._answer(method, target.split("?")[0], headers, body)
                 response_headers = {"Content-Type": "application/json", "Content-Length": str(len(payload)), **extra}
                 if headers.get("connection", "").lower() == "close":
@@ -215,7 +241,7 @@ class FakeFcm:
                 task.cancel()
 
     async def serve_forever(self) -> None:
-        self._server = await asyncio.start_server(self._serve, self.host, self.port, backlog=4096)
+        self._server = await asyncio.start_server(self._serve, self.host, self.port, backlog=4096, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         async with self._server:
             await self._server.serve_forever()
@@ -237,7 +263,7 @@ class FakeFcm:
         return self
 
     async def _listen(self) -> None:
-        self._server = await asyncio.start_server(self._serve, self.host, self.port, backlog=4096)
+        self._server = await asyncio.start_server(self._serve, self.host, self.port, backlog=4096, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
 
     def stop(self) -> None:
@@ -260,6 +286,38 @@ class FakeFcm:
             loop.call_soon_threadsafe(loop.stop)
             if self._thread is not None:
                 self._thread.join(timeout=5)
+
+
+def tls_contexts(directory: Path) -> tuple[Any, Any]:
+    """A self-signed certificate for 127.0.0.1: the server's TLS context, and a client's that trusts only it."""
+    import datetime
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake-fcm")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "fake-fcm.pem", directory / "fake-fcm.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_path, key_path)
+    client = ssl.create_default_context(cafile=str(cert_path))
+    return server, client
 
 
 def google_auth_stays_local(monkeypatch: Any = None) -> None:
