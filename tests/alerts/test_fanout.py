@@ -122,7 +122,7 @@ def test_fcm_unavailable_is_retried_with_backoff_and_nothing_is_lost(service_are
     settings.FCM_RETRY_BASE_SECONDS = 0
     device_with_zone(push_token="tok-a")
     device_with_zone(push_token="tok-b")
-    fcm.fail_next(10, status=503)  # firebase-admin retries 503 four times itself, then we do
+    fcm.fail_next(10, status=503)  # the push client tries a 503 once more at once, then a later round does
     alert = _robbery_alert()
     fanout.alert_publish_now(alert_id=alert.pk)
     assert fcm.messages == [] or len(fcm.messages) < 2

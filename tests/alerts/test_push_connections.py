@@ -157,3 +157,14 @@ def test_threads_sending_at_once_share_the_pool(fcm, settings):
         thread.join(timeout=30)
     assert outcomes == [[SENT] * 50] * 4
     assert len(fcm.tokens_sent()) == 200 and fcm.send_connections <= 3
+
+
+def test_firebase_admins_own_client_tells_dead_tokens_and_outages_apart_the_same_way(fcm, settings):
+    settings.FCM_CLIENT = "send_each"
+    push_transport_reset()
+    messages = [*_messages(1, "unregistered"), *_messages(1, "invalid"), *_messages(1, "fine")]
+    assert [(r.outcome, r.error) for r in push_transport().send(messages)] == [
+        (INVALID_TOKEN, "UNREGISTERED"), (INVALID_TOKEN, "INVALID_ARGUMENT"), (SENT, "")]
+    fcm.fail_next(10, status=503)  # more than firebase-admin's own retries
+    results = push_transport().send(_messages(1, "later"))
+    assert [(r.outcome, r.error) for r in results] == [(RETRY, "UNAVAILABLE")]
