@@ -129,6 +129,11 @@ class PushTransport:
                 url=messaging._MessagingService.FCM_URL.format(project_id), size=connections, timeout=timeout
             )
             self._headers = self._pool_headers()
+            if self._pool.proxied():
+                logger.warning(
+                    "push: a proxy is set for %s, but FCM_CLIENT=pooled connects directly; set FCM_CLIENT=send_each "
+                    "if FCM can only be reached through the proxy", self._pool.host,
+                )
         else:
             self._pool_sized_for_batches()
 

@@ -181,9 +181,19 @@ class FcmConnections:
         try:  # the same certificate authorities as requests, which firebase-admin uses
             import certifi
 
-            return ssl.create_default_context(cafile=certifi.where())
+            context = ssl.create_default_context(cafile=certifi.where())
         except ImportError:  # pragma: no cover - certifi comes with requests
-            return ssl.create_default_context()
+            context = ssl.create_default_context()
+        context.set_alpn_protocols(["http/1.1"])
+        return context
+
+    def proxied(self) -> bool:
+        """Whether the environment asks for an HTTP proxy to this host (which this pool does not use)."""
+        import urllib.request
+
+        proxies = urllib.request.getproxies()
+        scheme = "https" if self._tls else "http"
+        return bool(proxies.get(scheme) or proxies.get("all")) and not urllib.request.proxy_bypass(self.host)
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         """The pool's event loop thread, started on first use (and again in a forked child, which has none)."""

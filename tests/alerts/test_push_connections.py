@@ -6,6 +6,7 @@ google-auth credentials.
 
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
 import threading
@@ -168,3 +169,14 @@ def test_firebase_admins_own_client_tells_dead_tokens_and_outages_apart_the_same
     fcm.fail_next(10, status=503)  # more than firebase-admin's own retries
     results = push_transport().send(_messages(1, "later"))
     assert [(r.outcome, r.error) for r in results] == [(RETRY, "UNAVAILABLE")]
+
+
+def test_a_proxy_in_the_environment_is_pointed_out_once_when_the_pool_would_bypass_it(fcm, monkeypatch, caplog):
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "")
+    with caplog.at_level(logging.WARNING, logger="alerts.push"):
+        push_transport_reset()
+        push_transport()
+        push_transport()
+    warnings = [r.getMessage() for r in caplog.records if "FCM_CLIENT=send_each" in r.getMessage()]
+    assert len(warnings) == 1 and "127.0.0.1" in warnings[0]
