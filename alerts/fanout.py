@@ -57,28 +57,37 @@ WHERE s.reach_box && box(point(%(lng)s, %(lat)s), point(%(lng)s, %(lat)s))
 MATCH_PLAN_READ = "SELECT current_setting('enable_bitmapscan'), current_setting('jit')"
 MATCH_PLAN_WRITE = "SELECT set_config('enable_bitmapscan', %s, true), set_config('jit', %s, true)"
 
-# Of those, the ones push can reach, with what quiet hours need.
-DEVICES_SQL = """
-SELECT id, time_zone, quiet_hours_start, quiet_hours_end FROM alerts_device
-WHERE id = ANY(%(ids)s::uuid[]) AND push_enabled AND push_token <> ''
+# Of the matching devices, the ones push can reach and this alert has not been recorded for, but its own
+# reporters, with what quiet hours need: one statement, so the ids never travel to Python and back.
+_RECIPIENTS_OF_MATCHED = """
+SELECT d.id, d.time_zone, d.quiet_hours_start, d.quiet_hours_end
+FROM matched m JOIN alerts_device d ON d.id = m.device_id
+WHERE d.push_enabled AND d.push_token <> '' AND d.id <> ALL(%(reporters)s::uuid[])
+  AND NOT EXISTS (SELECT 1 FROM alerts_pushdelivery p WHERE p.alert_id = %(alert)s AND p.device_id = d.id)
 """
+RECIPIENTS_SQL = "WITH matched AS (" + MATCH_SQL + ")" + _RECIPIENTS_OF_MATCHED
 
+# Record each device once for the alert. Those that want a push first take one of today's pushes, if they
+# have one left (else they stay ``skipped_cap``); the claims are serialised by an advisory lock (see
+# alert_deliveries_record), so two fan-outs over overlapping devices never deadlock on their rows.
 RECORD_SQL = """
-INSERT INTO alerts_pushdelivery (alert_id, device_id, status, attempts, error, created_at)
-SELECT %(alert)s, v.device_id, v.status, 0, '', now()
-FROM unnest(%(ids)s::uuid[], %(statuses)s::text[]) AS v(device_id, status)
-ON CONFLICT (alert_id, device_id) DO NOTHING
-"""
-
-# Take one of today's pushes for each device that has one left. Claims are serialised by an advisory lock
-# (see alert_deliveries_record): two fan-outs over overlapping devices then never deadlock on their rows.
-CLAIM_SQL = """
-UPDATE alerts_device d
-SET push_count = CASE WHEN d.push_day = w.day THEN d.push_count + 1 ELSE 1 END, push_day = w.day
-FROM unnest(%(ids)s::uuid[], %(days)s::date[]) AS w(id, day)
-WHERE d.id = w.id AND d.daily_push_cap > 0
-  AND (d.push_day IS DISTINCT FROM w.day OR d.push_count < d.daily_push_cap)
-RETURNING d.id
+WITH wanted AS (
+    SELECT * FROM unnest(%(ids)s::uuid[], %(statuses)s::text[], %(days)s::date[]) AS v(device_id, status, day)
+), claimed AS (
+    UPDATE alerts_device d
+    SET push_count = CASE WHEN d.push_day = w.day THEN d.push_count + 1 ELSE 1 END, push_day = w.day
+    FROM wanted w
+    WHERE d.id = w.device_id AND w.day IS NOT NULL AND d.daily_push_cap > 0
+      AND (d.push_day IS DISTINCT FROM w.day OR d.push_count < d.daily_push_cap)
+    RETURNING d.id
+), recorded AS (
+    INSERT INTO alerts_pushdelivery (alert_id, device_id, status, attempts, error, created_at)
+    SELECT %(alert)s, w.device_id, CASE WHEN c.id IS NULL THEN w.status ELSE 'pending' END, 0, '', now()
+    FROM wanted w LEFT JOIN claimed c ON c.id = w.device_id
+    ON CONFLICT (alert_id, device_id) DO NOTHING
+    RETURNING status
+)
+SELECT status, count(*) FROM recorded GROUP BY status
 """
 CLAIM_LOCK = 7_411_024  # pg_advisory_xact_lock key of the cap claims
 
@@ -114,33 +123,35 @@ def alert_deliveries_record(*, alert: Alert, now: datetime | None = None) -> dic
     """
     now = now or timezone.now()
     push_on = push_transport() is not None
-    matched = set(alert_devices_match(alert=alert))
-    matched -= set(PushDelivery.objects.filter(alert=alert).values_list("device_id", flat=True))
-    matched -= set(Report.objects.filter(alert_link__alert=alert).values_list("device_id", flat=True))
-    statuses: dict[Any, str] = {}
+    reporters = list(
+        Report.objects.filter(alert_link__alert=alert).exclude(device=None).values_list("device_id", flat=True)
+    )
+    params = {"lng": alert.point.x, "lat": alert.point.y, "category": alert.category.code, "alert": alert.pk,
+              "reporters": reporters}
+    ids: list[Any] = []
+    statuses: list[str] = []
+    days: list[Any] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(DEVICES_SQL, {"ids": list(matched)})
-        wanting: list[tuple[Any, Any]] = []
-        for device_id, time_zone, quiet_start, quiet_end in cursor.fetchall():
+        with match_plan(cursor):
+            cursor.execute(RECIPIENTS_SQL, params)
+            recipients = cursor.fetchall()
+        for device_id, time_zone, quiet_start, quiet_end in recipients:
             local = now.astimezone(zone_of(time_zone))
+            ids.append(device_id)
             if not push_on:
-                statuses[device_id] = PushDelivery.Status.PUSH_OFF
+                statuses.append(PushDelivery.Status.PUSH_OFF)
+                days.append(None)
             elif in_quiet_hours(local.time(), quiet_start, quiet_end):
-                statuses[device_id] = PushDelivery.Status.SKIPPED_QUIET
-            else:
-                statuses[device_id] = PushDelivery.Status.SKIPPED_CAP
-                wanting.append((device_id, local.date()))
-        if wanting:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK])
-            cursor.execute(CLAIM_SQL, {"ids": [d for d, _ in wanting], "days": [day for _, day in wanting]})
-            for (device_id,) in cursor.fetchall():
-                statuses[device_id] = PushDelivery.Status.PENDING
-        if statuses:
-            cursor.execute(RECORD_SQL, {"alert": alert.pk, "ids": list(statuses), "statuses": list(statuses.values())})
-    counts: dict[str, int] = {}
-    for status in statuses.values():
-        counts[status] = counts.get(status, 0) + 1
-    return counts
+                statuses.append(PushDelivery.Status.SKIPPED_QUIET)
+                days.append(None)
+            else:  # pending once it has claimed one of the day's pushes
+                statuses.append(PushDelivery.Status.SKIPPED_CAP)
+                days.append(local.date())
+        if not ids:
+            return {}
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK])
+        cursor.execute(RECORD_SQL, {"alert": alert.pk, "ids": ids, "statuses": statuses, "days": days})
+        return dict(cursor.fetchall())
 
 
 def _alert_messages(alert: Alert, rows: Iterable[tuple[Any, ...]]) -> list[PushMessage]:
