@@ -24,6 +24,13 @@ from tests.alerts.fixtures import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True, params=["pooled", "send_each"])
+def push_client(request, settings) -> str:
+    """Every behaviour holds with Lantern's pooled client and with firebase-admin's own ``send_each``."""
+    settings.FCM_CLIENT = request.param
+    return request.param
+
 NEARBY = (3.7262, 51.0549)
 FAR = (3.6950, 51.0650)  # about 3 km west-north-west of the town centre
 
