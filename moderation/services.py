@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,16 +67,54 @@ def _auto_decision(report: Any, screening: Screening) -> AuditEntry:
     )
 
 
+# The case, its rule hits and the automatic decision's audit entry in one statement: three INSERTs were three
+# round trips and three ORM saves (about 1 ms of CPU per report). The hits keep the engine's order (their ids
+# follow the ordinality); the foreign keys are checked at commit, as before (they are deferred).
+_CASE_OPEN_SQL = """
+WITH new_case AS (
+    INSERT INTO moderation_case (report_id, state, auto_verdict, language, redacted_text, families, opened_at,
+                                 claimed_by_id, claimed_until, decided_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, NULL, %s)
+    RETURNING id
+), new_hits AS (
+    INSERT INTO moderation_rulehit (case_id, code, family, action, spans, explanation)
+    SELECT new_case.id, hit->>'code', hit->>'family', hit->>'action', hit->'spans', hit->>'explanation'
+    FROM new_case, jsonb_array_elements(%s) WITH ORDINALITY AS hits(hit, position)
+    ORDER BY hits.position
+    RETURNING id
+), new_audit AS (
+    INSERT INTO moderation_auditentry (at, actor_id, actor, action, report_id, detail)
+    VALUES (%s, NULL, %s, %s, %s, %s)
+)
+SELECT (SELECT id FROM new_case), ARRAY(SELECT id FROM new_hits ORDER BY id)
+"""
+
+
 def case_open(*, report: Any, screening: Screening) -> Case:
     """Record the rules engine's screening of a new report: its hits, its automatic decision."""
     case = _case_for(report, screening, now=timezone.now())
-    case.save()
-    hits = RuleHit.objects.bulk_create(_hits_for(case, screening))
+    case.opened_at = timezone.now()
+    hits = _hits_for(case, screening)
+    audit = _auto_decision(report, screening)
+    audit.at = timezone.now()
+    json_value = connection.ops.adapt_json_value
+    with connection.cursor() as cursor:
+        cursor.execute(_CASE_OPEN_SQL, [
+            report.pk, case.state, case.auto_verdict, case.language, case.redacted_text,
+            json_value(case.families, None), case.opened_at, case.decided_at,
+            json_value([{"code": hit.code, "family": hit.family, "action": hit.action, "spans": hit.spans,
+                         "explanation": hit.explanation} for hit in hits], None),
+            audit.at, audit.actor, audit.action, audit.report_id, json_value(audit.detail, None),
+        ])
+        case.pk, hit_ids = cursor.fetchone()
+    for instance in (case, *hits):
+        instance._state.adding, instance._state.db = False, connection.alias
+    for hit, hit_id in zip(hits, hit_ids, strict=True):
+        hit.pk, hit.case_id = hit_id, case.pk
     # The reporter's answer lists them: known here, in their order (by id), so nobody reads them back.
     known = case.hits.all()
     known._result_cache, known._prefetch_done = hits, True
     case._prefetched_objects_cache = {"hits": known}
-    _auto_decision(report, screening).save()
     if case.state == Case.State.OPEN:
         events.queue_event_send("case.new", case)
     return case
