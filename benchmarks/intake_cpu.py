@@ -10,9 +10,8 @@ through ``django.test.Client`` and the whole middleware and DRF stack, with bodi
 
 * CPU of the request thread (``time.thread_time``) and of the process (``time.process_time``, which adds
   the live-events sender thread);
-* CPU of PostgreSQL's backend process serving this connection (from ``/proc``; 10 ms ticks, so only the
-  total over the run is meaningful), and statements sent (round trips besides ``BEGIN``/``COMMIT``), and
-  transactions committed;
+* CPU of PostgreSQL's backend process serving this connection (``/proc/PID/schedstat``, so PostgreSQL
+  must run on this machine), statements sent (round trips besides ``BEGIN``/``COMMIT``), and commits;
 * the same for each part of the request and of ``report_submit``: the functions are wrapped by a timer
   here, in this script only (module attributes replaced after ``django.setup()``). Times are inclusive:
   a part's figure contains its sub-parts'.
@@ -20,7 +19,8 @@ through ``django.test.Client`` and the whole middleware and DRF stack, with bodi
 Times are CPU time, so other work on a shared machine weighs less than on wall-clock figures; it still
 moves them by 10–20 %. To compare two versions, run both alternately (e.g. a ``git archive`` of the older
 commit in a scratch directory) and compare medians of ``--repeat`` runs. ``--profile N`` prints cProfile's
-N most expensive functions (by own time) instead of timing parts.
+N most expensive functions (by own time) instead of timing parts; ``--statements`` prints PostgreSQL's CPU
+per kind of statement instead (read around each statement).
 
 It deletes what it created at the end (devices, their reports with cases, hits and referrals, the
 referrals' delivery jobs); the append-only audit entries stay, as with ``benchmarks/intake.py``.
@@ -29,12 +29,14 @@ referrals' delivery jobs); the append-only audit entries stay, as with ``benchma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import functools
 import os
 import pstats
 import random
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -45,8 +47,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.intake import bbox_shrink, points_inside, report_bodies  # noqa: E402
-
-HZ = os.sysconf("SC_CLK_TCK")
 
 
 class Meter:
@@ -78,6 +78,30 @@ class Meter:
     def count_statement(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         self.statements += 1
         return execute(sql, params, many, context)
+
+
+class StatementMeter:
+    """PostgreSQL's CPU per kind of statement (its first words), read from /proc around each one."""
+
+    def __init__(self, backend: int) -> None:
+        self.backend = backend
+        self.on = False
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+
+    def measure(self, label: str, function: Callable[[], Any]) -> Any:
+        if not self.on:
+            return function()
+        before = backend_cpu_seconds(self.backend)
+        try:
+            return function()
+        finally:
+            self.cpu[label] += backend_cpu_seconds(self.backend) - before
+            self.calls[label] += 1
+
+    def statement(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        label = " ".join(sql.split())[:70]
+        return self.measure(label, lambda: execute(sql, params, many, context))
 
 
 def _patch(meter: Meter, owner: Any, attribute: str, name: str | None = None) -> None:
@@ -125,10 +149,9 @@ def parts_wrap(meter: Meter) -> list[tuple[str, int]]:
 
 
 def backend_cpu_seconds(pid: int) -> float:
-    """utime + stime of a PostgreSQL backend (same machine), in seconds."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rfind(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / HZ
+    """CPU time of a process on this machine (a PostgreSQL backend, Redis), in seconds (the scheduler's
+    nanoseconds)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
 
 
 def setup(args: argparse.Namespace) -> None:
@@ -201,14 +224,15 @@ def run(args: argparse.Namespace) -> int:
     from moderation.engine import warm_up
 
     meter = Meter()
-    order = parts_wrap(meter) if not args.profile else []
+    order = parts_wrap(meter) if not (args.profile or args.statements) else []
     warm_up()
     devices = devices_register(args.devices)
     try:
         bodies = bodies_build(args.warmup + args.reports, args.seed)
         clients = [Client(HTTP_AUTHORIZATION=f"Bearer {token}") for _, token in devices]
         statuses: dict[int, int] = defaultdict(int)
-        with connection.execute_wrapper(meter.count_statement):
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(connection.execute_wrapper(meter.count_statement))
 
             def post(n: int) -> None:
                 response = clients[n % len(clients)].post(
@@ -221,13 +245,25 @@ def run(args: argparse.Namespace) -> int:
             for n in range(args.warmup):
                 post(n)
             with connection.cursor() as cursor:
+                # As autovacuum would by now in a server's run: plans made for the near-empty table of the
+                # start (a scan of every recent report) would weigh on the figures.
+                cursor.execute("ANALYZE alerts_report, moderation_case, moderation_rulehit, moderation_auditentry, "
+                               "referrals_referral, procrastinate_jobs")
                 cursor.execute("SELECT pg_backend_pid()")
                 backend = cursor.fetchone()[0]
             held = _held_count(devices)
+            statement_meter = StatementMeter(backend)
+            if args.statements:
+                commit = connection.commit
+                connection.commit = lambda: statement_meter.measure("COMMIT", commit)
+                stack.enter_context(connection.execute_wrapper(statement_meter.statement))
+                statement_meter.on = True
             profile = cProfile.Profile(time.process_time) if args.profile else None
             meter.on = True
             statements, pg = meter.statements, backend_cpu_seconds(backend)
-            thread, process = time.thread_time(), time.process_time()
+            sender, redis_pid = _sender_clock(), _redis_pid()
+            thread, process, sent = time.thread_time(), time.process_time(), _clock(sender)
+            redis_cpu = backend_cpu_seconds(redis_pid) if redis_pid else 0.0
             if profile:
                 profile.enable()
             for n in range(args.warmup, args.warmup + args.reports):
@@ -235,9 +271,11 @@ def run(args: argparse.Namespace) -> int:
             if profile:
                 profile.disable()
             thread, process = time.thread_time() - thread, time.process_time() - process
+            sent = _clock(sender) - sent
+            redis_cpu = backend_cpu_seconds(redis_pid) - redis_cpu if redis_pid else 0.0
             pg = backend_cpu_seconds(backend) - pg
             statements = meter.statements - statements
-            meter.on = False
+            meter.on = statement_meter.on = False
             held = _held_count(devices) - held
     finally:
         cleanup([device_id for device_id, _ in devices])
@@ -246,9 +284,19 @@ def run(args: argparse.Namespace) -> int:
           + ", ".join(f"{code}×{count}" for code, count in sorted(statuses.items()))
           + f"; {held} of the measured held for review")
     print(f"per report: request thread {thread / m * 1000:.2f} ms CPU, process {process / m * 1000:.2f} ms, "
-          f"PostgreSQL backend {pg / m * 1000:.2f} ms; {statements / m:.2f} statements + "
-          f"{meter.calls.get('commit', 0) / m:.2f} commits")
+          f"(of which the live-events sender {sent / m * 1000:.2f}), PostgreSQL backend {pg / m * 1000:.2f} ms; "
+          f"{statements / m:.2f} statements + "
+          f"{meter.calls.get('commit', 0) / m:.2f} commits; Redis server {redis_cpu / m * 1000:.2f} ms (all its "
+          "clients)")
+    if args.statements:
+        print(f"{'statement':<72} {'per report':>10} {'PG ms each':>10} {'PG ms/report':>12}")
+        for label, cpu in sorted(statement_meter.cpu.items(), key=lambda item: -item[1]):
+            calls = statement_meter.calls[label]
+            print(f"{label:<72} {calls / m:>10.2f} {cpu / calls * 1000:>10.3f} {cpu / m * 1000:>12.3f}")
+        return 0
     if profile:
+        if args.profile_file:
+            profile.dump_stats(args.profile_file)
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
         return 0
     print(f"{'part':<34} {'ms CPU/report':>13} {'calls/report':>12} {'statements/report':>17}")
@@ -256,6 +304,30 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'  ' * indent + name:<34} {meter.cpu[name] / m * 1000:>13.3f} {meter.calls[name] / m:>12.2f} "
               f"{meter.sql[name] / m:>17.2f}")
     return 0
+
+
+def _sender_clock() -> int | None:
+    """The CPU clock of the thread that sends live events to Redis (moderation/events.py), once it runs."""
+    for thread in threading.enumerate():
+        if thread.name == "lantern-live-events" and thread.ident is not None:
+            return time.pthread_getcpuclockid(thread.ident)
+    return None
+
+
+def _redis_pid() -> int | None:
+    """Redis's process id when it runs on this machine (its CPU is read from /proc), else None."""
+    import redis
+    from django.conf import settings
+
+    try:
+        pid = int(redis.Redis.from_url(settings.REDIS_URL).info("server")["process_id"])
+    except (redis.RedisError, KeyError, ValueError):
+        return None
+    return pid if Path(f"/proc/{pid}/schedstat").exists() else None
+
+
+def _clock(clock: int | None) -> float:
+    return time.clock_gettime(clock) if clock is not None else 0.0
 
 
 def _held_count(devices: Sequence[tuple[str, str]]) -> int:
@@ -273,6 +345,10 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="random seed of the bodies (default 1)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="print cProfile's N costliest functions (own time) instead of the parts")
+    parser.add_argument("--profile-file", type=Path, metavar="FILE",
+                        help="with --profile, also write the profile to FILE (for pstats or snakeviz)")
+    parser.add_argument("--statements", action="store_true",
+                        help="print PostgreSQL's CPU per kind of statement instead of the parts")
     args = parser.parse_args(argv)
     if args.devices <= 0 or args.reports <= 0 or args.warmup < 0:
         parser.error("--devices and --reports must be positive, --warmup not negative")
