@@ -130,7 +130,10 @@ def parts_wrap(meter: Meter) -> list[tuple[str, int]]:
     _patch(meter, alerts.services, "reference_places")
     _patch(meter, alerts.services, "screening_context")
     _patch(meter, alerts.services, "screen", "screen (rules engine)")
-    _patch(meter, Report.objects, "create", "Report.objects.create")
+    if hasattr(alerts.services, "_report_insert"):
+        _patch(meter, alerts.services, "_report_insert", "report INSERT")
+    else:
+        _patch(meter, Report.objects, "create", "report INSERT")
     _patch(meter, alerts.services, "alert_consider")
     _patch(meter, moderation.services, "case_open")
     _patch(meter, moderation.events, "queue_event_send")
@@ -142,7 +145,7 @@ def parts_wrap(meter: Meter) -> list[tuple[str, int]]:
     return [
         ("view dispatch (DRF)", 0), ("device authentication", 1), ("rate limits", 1), ("input validation", 1),
         ("report_submit", 1), ("reference_places", 2), ("screening_context", 2), ("screen (rules engine)", 2),
-        ("Report.objects.create", 2), ("alert_consider", 2), ("case_open", 2), ("queue_event_send", 3),
+        ("report INSERT", 2), ("alert_consider", 2), ("case_open", 2), ("queue_event_send", 3),
         ("referrals_create", 2), ("procrastinate defer", 3), ("commit", 2), ("live events after commit", 2),
         ("answer", 1),
     ]
