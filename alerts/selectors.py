@@ -119,11 +119,15 @@ def _screening_execute(cursor: Any, params: list[object]) -> None:
     try:
         cursor.execute(_SCREENING_EXECUTE, params)
     except ProgrammingError as exc:
-        # Gone with a DISCARD or DEALLOCATE on the connection: prepared again, unless a transaction is open,
-        # which the failed statement has spoilt (the caller's rollback handles that).
-        if not isinstance(exc.__cause__, InvalidSqlStatementName) or connection.in_atomic_block:
+        # Gone with a DISCARD or DEALLOCATE on the connection: prepared again, at once unless a transaction is
+        # open (the failed statement has spoilt it: the caller rolls back), else by the next caller.
+        if not isinstance(exc.__cause__, InvalidSqlStatementName):
+            raise
+        _screening_prepared_on.discard(raw)
+        if connection.in_atomic_block:
             raise
         cursor.execute(_SCREENING_PREPARE)
+        _screening_prepared_on.add(raw)
         cursor.execute(_SCREENING_EXECUTE, params)
 
 
