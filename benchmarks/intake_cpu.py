@@ -18,7 +18,7 @@ through ``django.test.Client`` and the whole middleware and DRF stack, with bodi
 
 Times are CPU time, so other work on a shared machine weighs less than on wall-clock figures; it still
 moves them by 10–20 %. To compare two versions, run both alternately (e.g. a ``git archive`` of the older
-commit in a scratch directory) and compare medians of ``--repeat`` runs. ``--profile N`` prints cProfile's
+commit in a scratch directory) and compare the medians of a few runs of each. ``--profile N`` prints cProfile's
 N most expensive functions (by own time) instead of timing parts; ``--statements`` prints PostgreSQL's CPU
 per kind of statement instead (read around each statement).
 
@@ -54,7 +54,6 @@ class Meter:
 
     def __init__(self) -> None:
         self.statements = 0
-        self.commits = 0
         self.on = False
         self.cpu: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
@@ -286,11 +285,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"{m} reports from {args.devices} devices after {args.warmup} unmeasured; answers "
           + ", ".join(f"{code}×{count}" for code, count in sorted(statuses.items()))
           + f"; {held} of the measured held for review")
-    print(f"per report: request thread {thread / m * 1000:.2f} ms CPU, process {process / m * 1000:.2f} ms, "
+    commits = meter.calls.get("commit", 0) or statement_meter.calls.get("COMMIT", 0)
+    print(f"per report: request thread {thread / m * 1000:.2f} ms CPU, process {process / m * 1000:.2f} ms "
           f"(of which the live-events sender {sent / m * 1000:.2f}), PostgreSQL backend {pg / m * 1000:.2f} ms; "
-          f"{statements / m:.2f} statements + "
-          f"{meter.calls.get('commit', 0) / m:.2f} commits; Redis server {redis_cpu / m * 1000:.2f} ms (all its "
-          "clients)")
+          f"{statements / m:.2f} statements + {commits / m:.2f} commits; Redis server {redis_cpu / m * 1000:.2f} ms "
+          "(all its clients)")
     if args.statements:
         print(f"{'statement':<72} {'per report':>10} {'PG ms each':>10} {'PG ms/report':>12}")
         for label, cpu in sorted(statement_meter.cpu.items(), key=lambda item: -item[1]):
