@@ -124,7 +124,8 @@ CACHES = {
 }
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # channels_redis's, with a group send that asks Redis once when the group is empty (backend/channel_layers.py).
+        "BACKEND": "backend.channel_layers.RedisChannelLayer",
         "CONFIG": {
             "hosts": [REDIS_URL],
             "prefix": (env_str("CACHE_KEY_PREFIX", "lantern") or "lantern") + ":asgi",

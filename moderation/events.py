@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import re
 import threading
 from typing import Any
@@ -50,47 +51,38 @@ def case_summary(case: Any) -> dict[str, Any]:
 SEND_TIMEOUT_SECONDS = 2.0
 # Events waiting to be sent; past this (Redis slow or down under load) new ones are dropped, with a log line.
 OUTBOX_SIZE = 10_000
-_loop: asyncio.AbstractEventLoop | None = None
-_outbox: asyncio.Queue[tuple[Any, str, dict[str, Any]]] | None = None
-_loop_lock = threading.Lock()
+_outbox: queue.Queue[tuple[Any, str, dict[str, Any]]] | None = None
+_outbox_lock = threading.Lock()
 
 
-def _events_loop() -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[tuple[Any, str, dict[str, Any]]]]:
-    """One event loop per process, in a daemon thread, and its outbox of live events.
-
-    ``async_to_sync`` would start a loop per call, and channels_redis keeps its connections per loop: every
-    event then opened a new Redis connection (about 14 ms a report in the intake profile). A loop that
-    lives as long as the process keeps them."""
-    global _loop, _outbox
-    with _loop_lock:
-        if _loop is None or _loop.is_closed():
-            _loop = asyncio.new_event_loop()
-            _outbox = asyncio.Queue(maxsize=OUTBOX_SIZE)
-            threading.Thread(target=_loop.run_forever, name="lantern-live-events", daemon=True).start()
-            asyncio.run_coroutine_threadsafe(_send_in_order(_outbox), _loop)
-        assert _outbox is not None
-        return _loop, _outbox
+def _sender_outbox() -> queue.Queue[tuple[Any, str, dict[str, Any]]]:
+    """The process's outbox of live events, and the one daemon thread that sends them (started once)."""
+    global _outbox
+    with _outbox_lock:
+        if _outbox is None:
+            _outbox = queue.Queue(maxsize=OUTBOX_SIZE)
+            threading.Thread(target=_send_in_order, args=(_outbox,), name="lantern-live-events", daemon=True).start()
+        return _outbox
 
 
-async def _send_in_order(outbox: asyncio.Queue[tuple[Any, str, dict[str, Any]]]) -> None:
+def _send_in_order(outbox: queue.Queue[tuple[Any, str, dict[str, Any]]]) -> None:
     """Send the outbox's events one at a time, in the order they were queued.
 
     One at a time: many concurrent ``group_send`` calls cost channels_redis more than they save (handing
-    events off that way cut intake throughput by a fifth)."""
+    events off that way cut intake throughput by a fifth). Lantern's channel layer sends without an event loop
+    (``group_send_blocking``, a quarter of the CPU); another layer is driven by this thread's own loop, which
+    lives as long as the process: ``async_to_sync`` would start a loop per call, and channels_redis keeps its
+    connections per loop (every event then opened a new Redis connection, about 14 ms a report)."""
+    loop = asyncio.new_event_loop()
     while True:
-        layer, group, message = await outbox.get()
+        layer, group, message = outbox.get()
         try:
-            await asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT_SECONDS)
+            if getattr(layer, "sends_blocking", False):
+                layer.group_send_blocking(group, message, timeout=SEND_TIMEOUT_SECONDS)
+            else:
+                loop.run_until_complete(asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT_SECONDS))
         except Exception as exc:  # Redis down, channel full…: live updates are best effort
             logger.warning("live event %s to %s not sent: %s", message.get("event"), group, exc)
-
-
-def _enqueue(outbox: asyncio.Queue[tuple[Any, str, dict[str, Any]]], item: tuple[Any, str, dict[str, Any]]) -> None:
-    try:
-        outbox.put_nowait(item)
-    except asyncio.QueueFull:
-        logger.warning("live event %s to %s not sent: %d events already waiting", item[2].get("event"), item[1],
-                       outbox.qsize())
 
 
 def group_send_safely(group: str, message: dict[str, Any]) -> None:
@@ -99,11 +91,11 @@ def group_send_safely(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    loop, outbox = _events_loop()
     try:
-        loop.call_soon_threadsafe(_enqueue, outbox, (layer, group, message))
-    except RuntimeError as exc:  # the loop is closing with the process
-        logger.warning("live event %s to %s not sent: %s", message.get("event"), group, exc)
+        _sender_outbox().put_nowait((layer, group, message))
+    except queue.Full:
+        logger.warning("live event %s to %s not sent: %d events already waiting", message.get("event"), group,
+                       OUTBOX_SIZE)
 
 
 def queue_event_send(event: str, case: Any) -> None:

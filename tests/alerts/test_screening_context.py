@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from django.contrib.gis.geos import Point
+from django.db import ProgrammingError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from alerts import selectors
@@ -51,3 +54,47 @@ def test_reporter_history_looks_back_a_bounded_number_of_reports(citizen, monkey
     factories.report_create(device=citizen.device)
     history, _ = screening_context(device=citizen.device, point=None, now=timezone.now())
     assert (history.reports_total, history.reports_rejected) == (2, 0)
+
+
+def _deallocate() -> None:
+    """What a DISCARD on the connection would do to the statement (and to it alone: other tests' stay)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = 'lantern_screening_context'")
+        if cursor.fetchone():
+            cursor.execute("DEALLOCATE lantern_screening_context")
+
+
+def _forget_prepared_statements() -> None:
+    _deallocate()
+    selectors._screening_prepared_on.discard(connection.connection)
+
+
+def test_it_prepares_the_question_once_per_database_connection(citizen):
+    _forget_prepared_statements()
+    point = Point(*factories.INSIDE, srid=4326)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            screening_context(device=citizen.device, point=point, now=timezone.now())
+    assert [query["sql"].split()[0] for query in queries] == ["PREPARE", "EXECUTE", "EXECUTE", "EXECUTE"]
+
+
+def test_the_prepared_question_outlives_the_rollback_of_the_transaction_that_prepared_it(citizen):
+    _forget_prepared_statements()
+    point = Point(*factories.INSIDE, srid=4326)
+    with transaction.atomic():
+        screening_context(device=citizen.device, point=point, now=timezone.now())
+        transaction.set_rollback(True)
+    factories.report_create(device=citizen.device, location=factories.INSIDE)
+    history, nearby = screening_context(device=citizen.device, point=point, now=timezone.now())
+    assert (history.reports_total, nearby.reports) == (1, 1)
+
+
+def test_it_prepares_the_question_again_when_the_connection_forgot_it(citizen):
+    _forget_prepared_statements()
+    point = Point(*factories.INSIDE, srid=4326)
+    screening_context(device=citizen.device, point=point, now=timezone.now())
+    _deallocate()
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        screening_context(device=citizen.device, point=point, now=timezone.now())
+    history, _ = screening_context(device=citizen.device, point=point, now=timezone.now())
+    assert history.reports_total == 0
