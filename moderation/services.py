@@ -7,14 +7,12 @@ changed by the cross-part workflows in ``alerts.services`` that call them.
 from __future__ import annotations
 
 import re
-import weakref
 from datetime import timedelta
 from typing import Any
 
-from django.db import ProgrammingError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg.errors import InvalidSqlStatementName
 
 from moderation import events
 from moderation.engine import Screening
@@ -71,51 +69,25 @@ def _auto_decision(report: Any, screening: Screening) -> AuditEntry:
 
 # The case, its rule hits and the automatic decision's audit entry in one statement: three INSERTs were three
 # round trips and three ORM saves (about 1 ms of CPU per report). The hits keep the engine's order (their ids
-# follow the ordinality); the foreign keys are checked at commit, as before (they are deferred). Prepared once per
-# database connection, as intake's screening question is (alerts/selectors.py): planning it cost PostgreSQL as much
-# as running it (0.29 -> 0.15 ms).
-_CASE_OPEN_STATEMENT = "lantern_case_open"
-_CASE_OPEN_PREPARE = f"""PREPARE {_CASE_OPEN_STATEMENT} AS
+# follow the ordinality); the foreign keys are checked at commit, as before (they are deferred).
+_CASE_OPEN_SQL = """
 WITH new_case AS (
     INSERT INTO moderation_case (report_id, state, auto_verdict, language, redacted_text, families, opened_at,
                                  claimed_by_id, claimed_until, decided_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, NULL, %s)
     RETURNING id
 ), new_hits AS (
     INSERT INTO moderation_rulehit (case_id, code, family, action, spans, explanation)
     SELECT new_case.id, hit->>'code', hit->>'family', hit->>'action', hit->'spans', hit->>'explanation'
-    FROM new_case, jsonb_array_elements($9) WITH ORDINALITY AS hits(hit, position)
+    FROM new_case, jsonb_array_elements(%s) WITH ORDINALITY AS hits(hit, position)
     ORDER BY hits.position
     RETURNING id
 ), new_audit AS (
     INSERT INTO moderation_auditentry (at, actor_id, actor, action, report_id, detail)
-    VALUES ($10, NULL, $11, $12, $13, $14)
+    VALUES (%s, NULL, %s, %s, %s, %s)
 )
 SELECT (SELECT id FROM new_case), ARRAY(SELECT id FROM new_hits ORDER BY id)
-"""  # noqa: S608 - constants
-_CASE_OPEN_EXECUTE = f"EXECUTE {_CASE_OPEN_STATEMENT} ({', '.join(['%s'] * 14)})"
-# The psycopg connections on which it is prepared (a connection that closes leaves the set by itself).
-_case_open_prepared_on: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-def _case_open_execute(cursor: Any, params: list[Any]) -> None:
-    raw = connection.connection
-    if raw not in _case_open_prepared_on:
-        cursor.execute(_CASE_OPEN_PREPARE)
-        _case_open_prepared_on.add(raw)
-    try:
-        cursor.execute(_CASE_OPEN_EXECUTE, params)
-    except ProgrammingError as exc:
-        # Gone with a DISCARD or DEALLOCATE on the connection: prepared again, at once unless a transaction is
-        # open (the failed statement has spoilt it: the caller rolls back), else by the next caller.
-        if not isinstance(exc.__cause__, InvalidSqlStatementName):
-            raise
-        _case_open_prepared_on.discard(raw)
-        if connection.in_atomic_block:
-            raise
-        cursor.execute(_CASE_OPEN_PREPARE)
-        _case_open_prepared_on.add(raw)
-        cursor.execute(_CASE_OPEN_EXECUTE, params)
+"""
 
 
 def case_open(*, report: Any, screening: Screening) -> Case:
@@ -127,7 +99,7 @@ def case_open(*, report: Any, screening: Screening) -> Case:
     audit.at = timezone.now()
     json_value = connection.ops.adapt_json_value
     with connection.cursor() as cursor:
-        _case_open_execute(cursor, [
+        cursor.execute(_CASE_OPEN_SQL, [
             report.pk, case.state, case.auto_verdict, case.language, case.redacted_text,
             json_value(case.families, None), case.opened_at, case.decided_at,
             json_value([{"code": hit.code, "family": hit.family, "action": hit.action, "spans": hit.spans,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import ProgrammingError, connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from moderation import services as moderation
@@ -54,43 +54,13 @@ def test_it_writes_the_same_rows_as_the_bulk_path(citizen, screening):
     assert _rows(one) == _rows(other)
 
 
-def _deallocate() -> None:
-    """What a DISCARD on the connection would do to the statement (and to it alone: other tests' stay)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = 'lantern_case_open'")
-        if cursor.fetchone():
-            cursor.execute("DEALLOCATE lantern_case_open")
-
-
-def _forget_prepared_statements() -> None:
-    _deallocate()
-    moderation._case_open_prepared_on.discard(connection.connection)
-
-
-def _statements(queries: CaptureQueriesContext) -> list[str]:
-    # (The live event reads the report's category and district, which a report just submitted has at hand.)
-    return [query["sql"].split()[0] for query in queries if "lantern_case_open" in query["sql"]]
-
-
-def test_it_writes_the_case_its_hits_and_its_audit_entry_in_one_statement_prepared_once(citizen):
-    one, other = _report_without_case(citizen.device), _report_without_case(citizen.device)
-    _forget_prepared_statements()
+def test_it_writes_the_case_its_hits_and_its_audit_entry_in_one_statement(citizen):
+    report = _report_without_case(citizen.device)
     with CaptureQueriesContext(connection) as queries:
-        moderation.case_open(report=one, screening=HELD)
-        moderation.case_open(report=other, screening=ALLOWED)
-    assert _statements(queries) == ["PREPARE", "EXECUTE", "EXECUTE"]
-    assert Case.objects.filter(report__in=[one, other]).count() == 2
-
-
-def test_it_prepares_the_statement_again_when_the_connection_forgot_it(citizen):
-    _forget_prepared_statements()
-    one, other = _report_without_case(citizen.device), _report_without_case(citizen.device)
-    moderation.case_open(report=one, screening=HELD)
-    _deallocate()
-    with pytest.raises(ProgrammingError), transaction.atomic():
-        moderation.case_open(report=other, screening=HELD)  # its transaction is spoilt: the caller rolls back
-    moderation.case_open(report=other, screening=HELD)
-    assert Case.objects.filter(report__in=[one, other]).count() == 2
+        moderation.case_open(report=report, screening=HELD)
+    inserts = [query["sql"] for query in queries if "moderation_" in query["sql"] and "INSERT" in query["sql"]]
+    assert len(inserts) == 1
+    assert Case.objects.filter(report=report).count() == 1
 
 
 def test_it_answers_the_case_and_its_hits_as_stored_without_reading_them_back(citizen):
