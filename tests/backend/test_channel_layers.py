@@ -1,4 +1,4 @@
-"""The channel layer's group send: what channels_redis does, in fewer round trips when nobody listens."""
+"""The channel layer: channels_redis's group send, and the same without an event loop in fewer round trips."""
 
 from __future__ import annotations
 
