@@ -33,11 +33,9 @@ RUN groupadd --system --gid 10001 lantern \
 
 WORKDIR /app
 
-# Dependencies first, from the project metadata alone (no package matches yet, so this installs the
-# dependencies and an empty distribution): a code change then rebuilds only the layers below.
-COPY pyproject.toml README.md ./
-RUN pip install . \
- && rm -rf build ./*.egg-info
+# Dependencies first, exactly as locked (hashes checked): a code change then rebuilds only the layers below.
+COPY requirements.lock ./
+RUN pip install --require-hashes --only-binary :all: -r requirements.lock
 
 COPY . .
 # Bytecode compiled once here: PYTHONDONTWRITEBYTECODE keeps the running (read-only) app from trying.

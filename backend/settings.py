@@ -254,8 +254,18 @@ RATE_LIMITS["live_message_device"] = env_str("RATE_LIVE_MESSAGES_PER_DEVICE", "6
 # After a deploy every app reconnects to /ws/alerts/ at once, and each connection joins groups: redis-py's
 # default pool of 100 connections per process refused the rest ("Too many connections") in
 # benchmarks/websocket.py. Connections are opened only when needed.
+# channels_redis waits for a socket's messages with a blocking BZPOPMIN of 5 s; redis-py 8 gives every socket a
+# 5 s read timeout by default, so every idle websocket died at 5 s. The read timeout must outlast that pop; the
+# health check finds a connection Redis dropped while idle (a restart) before a command is lost on it.
 CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
-    {"address": REDIS_URL, "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000, minimum=10)}
+    {
+        "address": REDIS_URL,
+        "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000, minimum=10),
+        "socket_timeout": env_int("CHANNEL_LAYER_SOCKET_TIMEOUT", 30, minimum=10),
+        "socket_connect_timeout": 2,
+        "socket_keepalive": True,
+        "health_check_interval": 15,
+    }
 ]
 # Redis pub/sub delivers a group message once per process instead of once per socket; see docs/alerts.md.
 if env_bool("CHANNEL_LAYER_PUBSUB", False):

@@ -96,12 +96,14 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv with $("$py" --version)"
   "$py" -m venv .venv
 fi
+# Exactly what requirements-dev.lock names (the service's requirements.lock plus the test tools), each file checked against its hash: a fresh machine gets what CI
+# tested. The project itself goes in without dependencies (everything it needs is in the lock).
 stamp=.venv/.lantern-installed
-digest=$(sha256sum pyproject.toml | cut -d' ' -f1)
+digest=$(cat pyproject.toml requirements-dev.lock | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
-  say "installing Python dependencies"
-  .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -e '.[dev]'
+  say "installing Python dependencies from requirements-dev.lock"
+  .venv/bin/pip install -q --progress-bar off --require-hashes --only-binary :all: -r requirements-dev.lock
+  .venv/bin/pip install -q --no-deps -e .
   echo "$digest" > "$stamp"
 fi
 
