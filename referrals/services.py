@@ -8,6 +8,7 @@ duplicate. Nothing that leaves the process happens while a database lock is held
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import uuid
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,10 +26,11 @@ from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
 from backend.row_inserts import rows_insert
-from referrals.errors import ReferralStatusRefused
+from referrals.errors import PartnerEventReplayed, ReferralStatusRefused
 from referrals.models import Referral, ReferralAttempt, ReferralStatusChange
 from referrals.payloads import allowed_fields, report_payload
 from referrals.routing import KIND_ORDER, report_routes
+from referrals.signatures import TOLERANCE_SECONDS
 from referrals.transports import DeliveryResult, transport_for
 
 logger = logging.getLogger(__name__)
@@ -258,6 +261,17 @@ def referrals_sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
 
 
 # --- partners' news ------------------------------------------------------------------------------
+
+
+def partner_event_claim(*, partner_id: int, event_id: str) -> None:
+    """Accept one signed partner request's event id once; raise ``PartnerEventReplayed`` the second time.
+
+    A signature is only good within ``TOLERANCE_SECONDS`` of its timestamp (either side of now), so an
+    event id needs remembering for twice that: Redis forgets it afterwards by itself. The id is keyed per
+    partner, so one partner's ids can never block another's."""
+    digest = hashlib.sha256(event_id.encode("utf-8")).hexdigest()
+    if not cache.add(f"partner-event:{partner_id}:{digest}", 1, timeout=2 * TOLERANCE_SECONDS + 60):
+        raise PartnerEventReplayed(_("This event id was already received; sign each new request with a new event id."))
 
 
 def referral_status_record(
