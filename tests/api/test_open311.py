@@ -222,8 +222,12 @@ def test_share_with_police_routes_the_request_like_an_app_report(client, town):
         ("valid", {"service_code": "property.vandalism", "address_string": "Korenmarkt 1"}, 400, "lat"),
         ("valid", {"service_code": "property.vandalism", "lat": 95, "long": 3.725}, 400, "lat"),
         ("valid", {"service_code": "insecurity.poor_lighting", "lat": 51.0543, "long": 3.725}, 400, "perception"),
-        ("valid", {"service_code": "property.vandalism", "lat": 50.8503, "long": 4.3517}, 400, "outside"),
+        ("valid", {"service_code": "property.vandalism", "lat": 50.8503, "long": 4.3517, "description": "Graffiti."},
+         400, "outside"),
         ("valid", {"service_code": "property.vandalism", "lat": 51.0543, "long": 3.725, "description": "x" * 2001},
+         400, "description"),
+        ("valid", {"service_code": "property.vandalism", "lat": 51.0543, "long": 3.725}, 400, "description"),
+        ("valid", {"service_code": "property.vandalism", "lat": 51.0543, "long": 3.725, "description": "\u200b\u202e"},
          400, "description"),
     ],
 )
@@ -248,17 +252,18 @@ def test_unknown_resources_and_other_formats_answer_404_in_the_standards_shape(c
 def test_a_key_limited_to_a_jurisdiction_places_requests_only_inside_it(client, town):
     key = _api_key("West district office", "West police area")
     status, errors = client.submit(api_key=key, service_code="property.vandalism", lat=f.EAST_POINT[1],
-                                   long=f.EAST_POINT[0])
+                                   long=f.EAST_POINT[0], description="Graffiti on the wall.")
     assert status == 403 and "jurisdiction" in errors[0]["description"]
     status, _ = client.submit(api_key=key, service_code="property.vandalism", lat=f.WEST_POINT[1],
-                              long=f.WEST_POINT[0])
+                              long=f.WEST_POINT[0], description="Graffiti on the wall.")
     assert status == 201
 
 
 def test_a_revoked_key_is_refused(client):
     key = _api_key()
     ApiKey.objects.update(revoked_at=timezone.now())
-    status, _ = client.submit(api_key=key, service_code="property.vandalism", lat=51.0543, long=3.725)
+    status, _ = client.submit(api_key=key, service_code="property.vandalism", lat=51.0543, long=3.725,
+                              description="Graffiti on the wall.")
     assert status == 403
 
 
