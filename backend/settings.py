@@ -331,6 +331,8 @@ MAPS_SHOW_THRESHOLD = env_int("MAPS_SHOW_THRESHOLD", 5, minimum=1)
 # Months, time bands and the "late report" window are read in the service area's local time.
 MAPS_TIME_ZONE = env_str("MAPS_TIME_ZONE", "Europe/Brussels") or "Europe/Brussels"
 MAPS_LATE_REPORT_DAYS = env_int("MAPS_LATE_REPORT_DAYS", 2, minimum=0)
+# The moderation transparency report's ε per month, charged to the same monthly ledger as the maps.
+TRANSPARENCY_EPSILON = env_str("TRANSPARENCY_EPSILON", "1.0") or "1.0"
 # Generous: a map view asks for dozens of tiles at once, and the limit is against scraping loops.
 RATE_LIMITS["maps_principal"] = env_str("RATE_MAPS_PER_PRINCIPAL", "600/m")
 
