@@ -313,6 +313,8 @@ OPEN311_CONTACT = env_str("OPEN311_CONTACT", "") or ""
 OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "Ask the operator for a key (manage.py create_api_key)") or ""
 OPEN311_MAX_RESULTS = env_int("OPEN311_MAX_RESULTS", 1000, minimum=1)
 OPEN311_DEFAULT_DAYS = env_int("OPEN311_DEFAULT_DAYS", 90, minimum=1)
+# Open311 requests are readable by anyone: free text there is the operator's choice, off unless asked.
+OPEN311_PUBLIC_TEXT = env_bool("OPEN311_PUBLIC_TEXT", False)
 RATE_LIMITS["open311_submit_key"] = env_str("RATE_OPEN311_PER_KEY", "600/h")
 RATE_LIMITS["partner_status_ip"] = env_str("RATE_PARTNER_STATUS_PER_IP", "3000/h")
 
