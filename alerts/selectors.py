@@ -139,6 +139,9 @@ def degrees_covering(metres: float, latitude: float) -> float:
 
 # --- citizen alerts ----------------------------------------------------------------------------
 
+# What no public output reads of a report (its public form stands in for the first two).
+REPORT_PRIVATE_FIELDS = ("description", "location", "contact", "accuracy_m")
+
 
 def alerts_active(*, now: datetime | None = None) -> QuerySet[Alert]:
     """Alerts anyone may see now: visible (past an ongoing incident's delay), not expired, not retracted."""
@@ -146,7 +149,10 @@ def alerts_active(*, now: datetime | None = None) -> QuerySet[Alert]:
     return (
         Alert.objects.filter(ended_at__isnull=True, visible_from__lte=now, expires_at__gt=now)
         .select_related("category")
-        .prefetch_related(Prefetch("links", queryset=AlertReport.objects.select_related("report")))
+        # An alert speaks of its reports through their public form only: what they say and where they
+        # really were are not even read.
+        .prefetch_related(Prefetch("links", queryset=AlertReport.objects.select_related("report").defer(
+            *(f"report__{name}" for name in REPORT_PRIVATE_FIELDS))))
         .order_by("-occurred_at", "id")
     )
 

@@ -7,7 +7,6 @@ referral delivery) are deferred as jobs in the same transaction, never done inli
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -41,6 +40,7 @@ from alerts.models import (
 )
 from alerts.photos import SanitizedPhoto
 from alerts.public import alert_public
+from alerts.public_form import public_form_make, public_location_draw
 from alerts.reference import reference_places
 from alerts.selectors import degrees_covering, screening_context
 from backend.row_inserts import rows_insert
@@ -48,7 +48,7 @@ from moderation import services as moderation
 from moderation.engine import Draft, Screening, screen
 from moderation.models import Decision
 from privacy.cells import cell_of, point_coarsen
-from privacy.geo import bbox_around, epsilon_for, planar_laplace
+from privacy.geo import bbox_around
 from privacy.timebands import time_floor
 from referrals.services import referral_status_record, referrals_create, referrals_erase
 
@@ -159,7 +159,9 @@ def report_submit(
                 kind=kind,
                 category=category,
                 description=description,
-                public_description=_public_text(screening, description),
+                # Published at once: its one public form is made now, before anything shows it.
+                public_description=_public_text(screening),
+                public_location=public_location_draw(location) if _published(screening) else None,
                 status=_STATUS_OF_VERDICT[screening.verdict],
                 language=screening.language,
                 location=location,
@@ -215,12 +217,13 @@ _STATUS_OF_VERDICT = {
 }
 
 
-def _public_text(screening: Screening, description: str) -> str:
-    if screening.verdict == "allow":
-        return description
-    if screening.verdict == "redact":
-        return screening.redacted_text
-    return ""
+def _published(screening: Screening) -> bool:
+    return _STATUS_OF_VERDICT[screening.verdict] == Report.Status.PUBLISHED
+
+
+def _public_text(screening: Screening) -> str:
+    # The redacted text even for "allow": it is the text itself when nothing personal was found.
+    return screening.redacted_text if _published(screening) else ""
 
 
 def _report_erase(report: Report, *, now: datetime) -> None:
@@ -261,13 +264,15 @@ def report_decide(*, report_id: Any, moderator: Any, decision: str, reason_code:
         report_id=report_id, moderator=moderator, outcome=decision, reason_code=reason_code, note=note
     )
     report = case.report
-    if decision == "approve":
-        report.status, report.public_description = Report.Status.PUBLISHED, report.description
-    elif decision == "approve_redacted":
-        report.status, report.public_description = Report.Status.PUBLISHED, case.redacted_text
+    fields = ["status", "public_description", "updated_at"]
+    if decision in ("approve", "approve_redacted"):
+        # Both publish the redacted text: "approve" says the rules were wrong to hold the report, not
+        # that the personal data they found may be published (docs/moderation.md).
+        report.status = Report.Status.PUBLISHED
+        fields += public_form_make(report=report, redacted_text=case.redacted_text)
     elif decision == "reject":
         report.status, report.public_description = Report.Status.REJECTED, ""
-    report.save(update_fields=["status", "public_description", "updated_at"])
+    report.save(update_fields=sorted(set(fields)))
     # Now public: municipal services, which only ever receive what the public may see, may be due one.
     referrals_create(report=report)
     alert_consider(report=report)
@@ -391,9 +396,12 @@ def _alert_consider(report: Report, *, now: datetime) -> Alert | None:
     corroborating = _alert_corroboration(report, now=now)
     if corroborating is None:
         return None
-    epsilon = epsilon_for(math.log(settings.ALERT_NOISE_ODDS), settings.ALERT_NOISE_RADIUS_M)
-    noisy = planar_laplace(report.location.x, report.location.y, epsilon=epsilon)
-    lng, lat = point_coarsen(noisy.lng, noisy.lat, ALERT_CELL_RESOLUTION)
+    # The alert shows the report's one public place; never a draw of its own, which an attacker holding
+    # the report's Open311 record too could average with it.
+    if report.public_location is None:
+        report.public_location = public_location_draw(report.location)
+        Report.objects.filter(pk=report.pk).update(public_location=report.public_location)
+    lng, lat = report.public_location.x, report.public_location.y
     cell = cell_of(lng, lat, ALERT_CELL_RESOLUTION)
     ongoing = report.emergency or now - report.occurred_at < timedelta(minutes=settings.ALERT_ONGOING_WINDOW_MINUTES)
     visible_from = now + timedelta(minutes=settings.ALERT_ONGOING_DELAY_MINUTES) if ongoing else now
@@ -617,9 +625,11 @@ def reports_screen_in_bulk(*, reports: list[Report]) -> int:
     ]
     for report, screening in screened:
         report.status = _STATUS_OF_VERDICT[screening.verdict]
-        report.public_description = _public_text(screening, report.description)
+        report.public_description = _public_text(screening)
+        if _published(screening) and report.public_location is None:
+            report.public_location = public_location_draw(report.location)
     with transaction.atomic():
-        Report.objects.bulk_update(reports, ["status", "public_description"], batch_size=1000)
+        Report.objects.bulk_update(reports, ["status", "public_description", "public_location"], batch_size=1000)
         moderation.cases_open_in_bulk(screened=screened)
     return len(screened)
 

@@ -15,6 +15,7 @@ from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from alerts.models import Report
+from alerts.selectors import REPORT_PRIVATE_FIELDS
 from api.models import ApiKey
 from referrals.models import Partner, Referral
 
@@ -25,9 +26,15 @@ def _closed_by_municipality() -> QuerySet[Referral]:
     )
 
 
+
+
 def open311_requests_public() -> QuerySet[Report]:
     return (
-        Report.objects.filter(status=Report.Status.PUBLISHED, category__sensitive=False, consent_public_alert=True)
+        Report.objects.filter(
+            status=Report.Status.PUBLISHED, category__sensitive=False, consent_public_alert=True,
+            public_location__isnull=False,
+        )
+        .defer(*REPORT_PRIVATE_FIELDS)
         .select_related("category", "district")
         .annotate(
             closed=Exists(_closed_by_municipality()),

@@ -20,7 +20,6 @@ from rest_framework import serializers
 from alerts.models import Category, Report
 from alerts.taxonomy import group_label
 from api.serializers.fields import PlainTextField
-from referrals.payloads import point_public
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CONSENT_ATTRIBUTES = ("share_with_police", "public_alert")
@@ -234,7 +233,8 @@ def _description(report: Report, language: str) -> str:
 
 
 def service_request_document(report: Report, language: str) -> dict[str, Any]:
-    lng, lat = point_public(report.location.x, report.location.y)
+    # The report's one public place, the same its alert shows: never the true point or its cell.
+    lng, lat = round(report.public_location.x, 6), round(report.public_location.y, 6)
     updated = max(filter(None, [report.updated_at, getattr(report, "closed_at", None)]))
     return {
         "service_request_id": str(report.id),

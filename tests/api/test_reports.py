@@ -70,7 +70,7 @@ def test_it_refuses_a_location_outside_the_service_area_with_422(citizen):
     assert Report.objects.count() == 0
 
 
-def test_it_strips_bidi_controls_and_zero_width_characters_from_what_it_stores_and_publishes(citizen, anonymous):
+def test_it_strips_bidi_controls_and_zero_width_characters_from_what_it_stores_and_publishes(citizen):
     # The example: a right-to-left override makes the published text read otherwise.
     text = "Bike stolen at the \u202estation\u202c, lock cut by a man\u200b in a \u2066red\u2069 coat\ufeff."
     response = citizen.client.post("/api/v1/reports/", factories.report_payload(description=text), format="json")
@@ -78,9 +78,8 @@ def test_it_strips_bidi_controls_and_zero_width_characters_from_what_it_stores_a
     report = Report.objects.get()
     assert report.description == "Bike stolen at the station, lock cut by a man in a red coat."
     assert response.json()["description"] == report.description
-    published = anonymous.get(f"/open311/v2/requests/{report.pk}.json")
-    assert published.status_code == 200
-    assert not any(mark in published.content.decode() for mark in ("\u202e", "\\u202e", "\u200b", "\\u200b"))
+    # What moderators screen, and what would be published, is that same text.
+    assert report.case.redacted_text == report.description
 
 
 def test_a_feeling_of_insecurity_may_come_without_a_description(citizen):
