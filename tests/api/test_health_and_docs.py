@@ -30,6 +30,7 @@ def test_health_answers_503_when_redis_is_down(anonymous, db):
     assert body["checks"]["cache"] == "unavailable"
     assert body["checks"]["channel_layer"] == "unavailable"
     assert response["Content-Type"] == "application/problem+json"
+    assert int(response["Retry-After"]) > 0
 
 
 def test_the_openapi_schema_describes_every_public_endpoint(anonymous, db):
