@@ -121,6 +121,33 @@ def test_sockets_stay_open_through_a_redis_restart_and_get_what_is_sent_after_it
     assert alert_event["event"] == "alert.new" and alert_event["alert"]["id"] == alert_id
 
 
+def test_sockets_connect_and_subscribe_while_redis_is_down_and_get_what_is_sent_once_it_is_back(
+        server, redis_server, town):
+    _, device_token = device_register(platform="android")
+    _, staff_token = staff_account_create(username="outage-moderator", role="moderator")
+
+    async def scenario() -> tuple[bool, dict, dict, str, str]:
+        await asyncio.to_thread(redis_server.kill)
+        try:
+            alerts = await alerts_socket(server, device_token)
+            moderation = await moderation_socket(server, staff_token)
+        finally:
+            await asyncio.to_thread(redis_server.start)
+        rejoined = await asyncio.to_thread(_groups_rejoined, redis_server, alert_group(TOWN_R7), MODERATION_QUEUE)
+        report_id = await sync_to_async(case_open)()
+        case_event = await next_event(moderation)
+        alert = await sync_to_async(alert_publish)()
+        alert_event = await next_event(alerts)
+        await alerts.close()
+        await moderation.close()
+        return rejoined, alert_event, case_event, str(alert.pk), report_id
+
+    rejoined, alert_event, case_event, alert_id, report_id = async_to_sync(scenario)()
+    assert rejoined
+    assert case_event["event"] == "case.new" and case_event["case"]["report_id"] == report_id
+    assert alert_event["event"] == "alert.new" and alert_event["alert"]["id"] == alert_id
+
+
 def test_health_answers_503_with_retry_after_while_redis_is_down_and_200_when_it_is_back(server, redis_server):
     redis_server.kill()
     try:
