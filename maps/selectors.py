@@ -19,13 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from alerts.models import Category, Report
 from maps.errors import TransparencyMonthInvalid, TransparencyNotPublished
 from maps.exports import CellValues, ReleaseHeader, csv_bytes, geojson_bytes
 from maps.layers import ALL, LAYER_UNITS, LAYERS, LayerSpec, MonthWindow, band_of_hour, month_window
 from maps.models import Layer, Release, ReleaseCell, TransparencyRelease
 from maps.partition import resolution_for_zoom
 from referrals.models import Jurisdiction
+from reports.models import Category, Report
 
 logger = logging.getLogger(__name__)
 

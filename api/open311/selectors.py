@@ -14,10 +14,10 @@ from django.contrib.gis.geos import Point
 from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from alerts.models import Report
-from alerts.selectors import REPORT_PRIVATE_FIELDS
 from api.models import ApiKey
 from referrals.models import Partner, Referral
+from reports.models import Report
+from reports.public_form import REPORT_PRIVATE_FIELDS
 
 
 def _closed_by_municipality() -> QuerySet[Referral]:

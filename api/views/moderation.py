@@ -16,8 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.selectors import report_get_for
-from alerts.services import report_appeal, report_decide, report_preview
 from api.idempotency import idempotent
 from api.permissions import HasRole, IsDevice
 from api.ratelimits import BY_PRINCIPAL, rate_limit_enforce
@@ -37,6 +35,9 @@ from maps.selectors import transparency_release_get
 from moderation.engine import Draft, screen
 from moderation.selectors import queue_list
 from moderation.services import case_claim, case_photo_view, case_view
+from reports.selectors import report_get_for
+from workflows.decide import report_appeal, report_decide
+from workflows.screening import report_preview
 
 Moderator = HasRole("moderator")
 

@@ -17,7 +17,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.services import report_referral_status_update
 from api.parsers import BoundedJSONParser
 from api.ratelimits import BY_IP, rate_limit_enforce
 from api.serializers.referrals import PartnerStatusInputSerializer, PartnerStatusOutputSerializer
@@ -31,6 +30,7 @@ from referrals.signatures import (
     SignatureInvalid,
     request_signature_verify,
 )
+from workflows.referral_news import report_referral_status_update
 
 _REFUSALS = {
     "missing": lambda: _("Sign the request: send the %(event)s, %(timestamp)s and %(signature)s headers.")

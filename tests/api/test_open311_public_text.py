@@ -3,7 +3,7 @@ when the operator turned ``OPEN311_PUBLIC_TEXT`` on."""
 
 from __future__ import annotations
 
-from alerts.models import Report
+from reports.models import Report
 from tests import factories
 from tests.api.test_moderation import _claim, _decide
 

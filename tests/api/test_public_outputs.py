@@ -17,17 +17,17 @@ from pathlib import Path
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from alerts.models import Report
 from alerts.public import alert_feature, alert_public
 from alerts.selectors import alerts_active
-from alerts.services import report_decide
 from api.open311.selectors import open311_requests_public
 from api.open311.serializers import service_request_document
 from backend.routing import websocket_urlpatterns
 from moderation.services import case_claim
+from reports.models import Report
 from tests import factories
 from tests.alerts.fixtures import alert_of, published_report
 from tests.referrals import factories as rf
+from workflows.decide import report_decide
 
 # Modules that render what anyone (any device, any API key, no credentials at all) may read of a report.
 ALERTS = ("api.views.alerts", "api.serializers.alerts", "alerts.public")

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from alerts.models import District, Report
 from maps import transparency
 from maps.models import BudgetSpend, PrivacyLedger, TransparencyRelease
 from maps.services import transparency_release_publish, transparency_release_publish_due
 from maps.tasks import transparency_release_publish as transparency_job
 from moderation.models import Case
 from moderation.selectors import transparency_contributions
+from reports.models import District, Report
 from tests import factories
 from tests.api.test_moderation import _claim, _decide
 

@@ -13,8 +13,6 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from alerts.models import Report
-from alerts.public_form import public_location_draw
 from referrals.models import Referral, ReferralAttempt
 from referrals.services import (
     referral_deliver,
@@ -24,6 +22,8 @@ from referrals.services import (
     retry_delay,
 )
 from referrals.signatures import signature_compute
+from reports.models import Report
+from reports.public_form import public_location_draw
 from tests.referrals import factories as f
 from tests.referrals.receivers import refused_url
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from alerts.models import Report
-from alerts.public_form import public_location_draw
 from referrals.models import Partner, Referral
 from referrals.services import referrals_create
+from reports.models import Report
+from reports.public_form import public_location_draw
 from tests import factories
 from tests.referrals import factories as f
 
