@@ -216,8 +216,10 @@ FCM_PROJECT_ID = env_str("FCM_PROJECT_ID")
 
 # --- alerts ---
 # Public alerts: geo-indistinguishability ε = ln(ALERT_NOISE_ODDS) / ALERT_NOISE_RADIUS_M, i.e. by default
-# any two places 200 m apart are at most 4× more or less likely to have produced a published point.
-ALERT_NOISE_RADIUS_M = env_int("ALERT_NOISE_RADIUS_M", 200, minimum=10)
+# any two places 250 m apart are at most 4× more or less likely to have produced a published point. 250 m,
+# not 200: with every public output together an attacker located 3.2 % of reporters within 50 m at 200 m,
+# 2.0 % at 250 m (benchmarks/reidentification.py, docs/privacy.md).
+ALERT_NOISE_RADIUS_M = env_int("ALERT_NOISE_RADIUS_M", 250, minimum=10)
 try:
     ALERT_NOISE_ODDS = float(env_str("ALERT_NOISE_ODDS", "4") or "4")
 except ValueError:
