@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from alerts.taxonomy import taxonomy_sync
 from referrals.models import Jurisdiction
+from reports.taxonomy import taxonomy_sync
 from tests.referrals import factories
 from tests.referrals.receivers import Receiver
 from tests.referrals.worker_processes import jobs_clear, worker_stop

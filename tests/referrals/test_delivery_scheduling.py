@@ -14,10 +14,10 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
-from alerts.models import Device
 from referrals.models import Partner, Referral
 from referrals.services import referral_deliver, referrals_sweep
 from referrals.tasks import referrals_sweep_job
+from reports.models import Device
 from tests.referrals import factories as f
 from tests.referrals.worker_processes import worker_start
 

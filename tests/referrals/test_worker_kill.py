@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from alerts.models import Device
 from referrals.models import Referral, ReferralAttempt
 from referrals.services import referrals_sweep
+from reports.models import Device
 from tests import factories
 from tests.referrals import factories as f
 from tests.referrals.worker_processes import WORKER_LEASE_SECONDS, worker_start
