@@ -1,4 +1,5 @@
-"""Read-only admin pages: releases, the privacy ledger and the access log are records, never edited."""
+"""Read-only admin pages: releases, transparency reports, the privacy ledger and the access log are records,
+never edited."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from maps.models import BudgetSpend, MapAccess, PrivacyLedger, Release
+from maps.models import BudgetSpend, MapAccess, PrivacyLedger, Release, TransparencyRelease
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,9 +29,16 @@ class ReleaseAdmin(ReadOnlyAdmin):
     exclude = ["geojson", "csv"]
 
 
+@admin.register(TransparencyRelease)
+class TransparencyReleaseAdmin(ReadOnlyAdmin):
+    list_display = ["month", "epsilon", "threshold", "published_at", "published_by", "content_hash"]
+    # The raw noisy values include the ones shown as "<10"; the admin shows what was published only.
+    exclude = ["noisy", "document"]
+
+
 class BudgetSpendInline(admin.TabularInline):
     model = BudgetSpend
-    fields = ["layer", "epsilon", "release", "spent_by", "spent_at"]
+    fields = ["layer", "epsilon", "release", "transparency", "spent_by", "spent_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False

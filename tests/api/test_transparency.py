@@ -149,3 +149,13 @@ def test_the_monthly_job_publishes_last_month_once_and_is_scheduled(month_with_r
     periodic = [task for task in app.periodic_registry.periodic_tasks.values()
                 if task.task.name == transparency_job.name]
     assert [task.cron for task in periodic] == ["45 4 3 * *"]
+
+
+def test_operators_see_a_published_report_read_only_in_the_admin(client, month_with_reports):
+    from django.contrib.auth import get_user_model
+
+    release = transparency_release_publish(month=month_with_reports)
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.org", "pw-for-tests-only"))
+    page = client.get(f"/admin/maps/transparencyrelease/{release.pk}/change/")
+    assert page.status_code == 200 and release.content_hash in page.content.decode()
+    assert client.get("/admin/maps/transparencyrelease/add/").status_code == 403
