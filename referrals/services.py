@@ -9,7 +9,6 @@ duplicate. Nothing that leaves the process happens while a database lock is held
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
+from kernel.retry import retry_delay
 from kernel.rows import rows_insert
 from referrals.errors import ReferralStatusRefused
 from referrals.models import Referral, ReferralAttempt, ReferralStatusChange
@@ -119,13 +119,6 @@ def _defer(referral: Referral, *, at: datetime | None, new: bool = False) -> boo
 # --- delivery ------------------------------------------------------------------------------------
 
 
-def retry_delay(attempts: int, *, base: float, cap: float, jitter: float = _JITTER) -> float:
-    """Seconds to wait after the ``attempts``-th failed try: base · 2^(attempts−1), at most ``cap``,
-    times a random factor in [1 − jitter, 1 + jitter] (never past ``cap``)."""
-    raw = min(cap, base * 2 ** max(0, attempts - 1))
-    return min(cap, raw * random.uniform(1 - jitter, 1 + jitter))
-
-
 def referral_deliver(*, referral_id: uuid.UUID | str, now: datetime | None = None) -> Referral | None:
     """Try once to deliver a due referral. Answers the referral as recorded, or None when it was not due
     (already delivered, cancelled, claimed by another worker, or waiting for a later retry)."""
@@ -208,7 +201,8 @@ def _record(claimed: Referral, attempt: ReferralAttempt, result: DeliveryResult)
             )
             return referral
         delay = retry_delay(
-            referral.attempts, base=settings.REFERRAL_RETRY_BASE_SECONDS, cap=settings.REFERRAL_RETRY_MAX_SECONDS
+            referral.attempts, base=settings.REFERRAL_RETRY_BASE_SECONDS, cap=settings.REFERRAL_RETRY_MAX_SECONDS,
+            jitter=_JITTER,
         )
         # The last try happens at the deadline itself rather than a backoff step after it.
         retry_at = min(now + timedelta(seconds=delay), referral.give_up_at)
