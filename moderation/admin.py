@@ -1,8 +1,8 @@
 """The moderation admin: the queue of cases, each case with its text and (on request) its location,
 and the audit trail, read-only.
 
-Decisions are applied by actions registered in ``backend/moderation_admin.py``: a decision changes the
-report too, through ``workflows.decide.report_decide``, and moderation does not import alerts.
+``CaseAdmin`` is registered, with its decision actions, by ``workflows/admin.py``: a decision changes the
+report too, through ``workflows.decide.report_decide``, and moderation does not import workflows.
 """
 
 from __future__ import annotations
@@ -207,7 +207,6 @@ class AppealInline(_ReadOnlyInline):
 # --- cases -------------------------------------------------------------------------------------------
 
 
-@admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
     """The moderation queue. Rows change only through the moderation services (claims, decisions), so
     the case itself is never editable here; opening one is audited like in the API."""
