@@ -21,7 +21,7 @@ class _SomethingNew(LanternError):
 
 def test_it_answers_a_refusal_it_has_never_heard_of_as_a_problem_with_its_type_and_field():
     response = problem_exception_handler(_SomethingNew("Not now.", field="when"), {"request": None})
-    assert response.status_code == 409 and response["Content-Type"] == "application/problem+json"
+    assert response.status_code == 409 and response.content_type == "application/problem+json"
     assert response.data["type"] == "urn:lantern:problem:something-new"
     assert (response.data["title"], response.data["detail"]) == ("Something new", "Not now.")
     assert response.data["errors"] == [{"field": "when", "detail": "Not now.", "code": "something-new"}]
