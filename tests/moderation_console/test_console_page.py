@@ -23,6 +23,7 @@ def _config(page: str) -> dict:
 # The entry module and the panels it imports, served as they are (no build step).
 CONSOLE_SCRIPTS = ("moderation/console.js", *(f"moderation/console/{name}.js"
                                                for name in ("state", "dom", "server", "queue", "case", "live", "map")))
+CONSOLE_STYLES = ("moderation/console.css", *(f"moderation/console/{panel}.css" for panel in ("queue", "case", "map")))
 
 
 def test_a_moderator_opens_the_console(moderator_browser):
@@ -51,7 +52,7 @@ def test_an_anonymous_visitor_is_sent_to_the_admin_login(client, db):
 def test_the_console_loads_nothing_from_outside(moderator_browser):
     page = moderator_browser.get(CONSOLE).content.decode()
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
-    for name in (*CONSOLE_SCRIPTS, "moderation/console.css"):
+    for name in (*CONSOLE_SCRIPTS, *CONSOLE_STYLES):
         path = finders.find(name)
         assert path, name
         with open(path, encoding="utf-8") as asset:
