@@ -10,6 +10,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import h3
@@ -43,6 +44,7 @@ from alerts.photos import SanitizedPhoto
 from alerts.public import alert_public
 from alerts.reference import reference_places
 from alerts.selectors import degrees_covering, screening_context
+from backend.metrics import report_screened
 from backend.row_inserts import rows_insert
 from moderation import services as moderation
 from moderation.engine import Draft, Screening, screen
@@ -194,6 +196,9 @@ def report_submit(
         for name in stored_files:
             ReportPhoto.file.field.storage.delete(name)
         raise
+    transaction.on_commit(partial(
+        report_screened, verdict=screening.verdict, families=[hit.code.split(".")[0] for hit in screening.hits]
+    ))
     # Known here, in the order the answer lists them: saves it reading them back (like a list's prefetch).
     known = report.referrals.all()
     known._result_cache, known._prefetch_done = referrals, True

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api import problems
+from api.views.metrics import metrics_view
 from maps.pages import map_page
 from moderation.console import console_catalog, console_page
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("moderation/console/", console_page, name="moderation-console"),
     path("moderation/console/catalog.js", console_catalog, name="moderation-console-catalog"),
     path("maps/", map_page, name="maps"),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("api.urls")),
 ]
 if settings.BENCHMARK_ENDPOINTS:

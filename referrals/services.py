@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
+from backend.metrics import referral_delivery_attempted
 from backend.row_inserts import rows_insert
 from referrals.errors import ReferralStatusRefused
 from referrals.models import Referral, ReferralAttempt, ReferralStatusChange
@@ -138,7 +139,17 @@ def referral_deliver(*, referral_id: uuid.UUID | str, now: datetime | None = Non
     except Exception as exc:  # a bug in a transport must not strand the referral in "sending"
         logger.exception("referral %s: transport crashed", referral.pk)
         result = DeliveryResult("temporary", f"transport error: {type(exc).__name__}: {exc}")
-    return _record(referral, attempt, result)
+    recorded = _record(referral, attempt, result)
+    referral_delivery_attempted(partner=referral.partner.name, outcome=result.outcome)
+    if not result.delivered:
+        next_try = recorded.next_attempt_at if recorded.state == Referral.State.PENDING else None
+        logger.warning(
+            "referral %s to %s: attempt %d failed (%s, %s); next try %s", referral.pk, referral.partner.name,
+            attempt.number, result.outcome, result.detail[:200], next_try.isoformat() if next_try else "none",
+            extra={"referral": str(referral.pk), "partner": referral.partner.name, "attempt": attempt.number,
+                   "outcome": result.outcome, "next_try": next_try.isoformat() if next_try else None},
+        )
+    return recorded
 
 
 def _claim(referral_id: uuid.UUID | str, *, now: datetime) -> tuple[Referral, ReferralAttempt] | None:
