@@ -94,7 +94,7 @@ def request_answered(*, route: str, method: str, status: int, seconds: float) ->
 
 # Cases a moderator still has to look at. Table names rather than models: see the module's docstring.
 _MODERATION_QUEUE_SQL = """
-    SELECT state, count(*), extract(epoch FROM now() - min(opened_at))
+    SELECT state, count(*), extract(epoch FROM statement_timestamp() - min(opened_at))
     FROM moderation_case WHERE state IN ('open', 'escalated', 'appealed') GROUP BY state
 """
 _MODERATION_STATES = ("open", "escalated", "appealed")
@@ -108,20 +108,25 @@ _REFERRALS_WAITING_SQL = """
     JOIN referrals_partner partner ON partner.id = referral.partner_id
     WHERE referral.state IN ('pending', 'sending') GROUP BY partner.name
 """
-# A job is waiting from the time it became due: its schedule, or else when it was deferred.
+# A job is waiting from the time it became due: its schedule, or else when it was deferred. The statement's
+# own time, not the transaction's (a scrape inside a longer transaction would see jobs from the future).
 _JOBS_SQL = """
+    WITH job AS (
+        SELECT id, queue_name, status, scheduled_at,
+               status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= statement_timestamp()) AS due
+        FROM procrastinate_jobs WHERE status IN ('todo', 'doing')
+    )
     SELECT job.queue_name,
-           count(*) FILTER (WHERE job.status = 'todo' AND (job.scheduled_at IS NULL OR job.scheduled_at <= now())),
-           count(*) FILTER (WHERE job.status = 'todo' AND job.scheduled_at > now()),
+           count(*) FILTER (WHERE job.due),
+           count(*) FILTER (WHERE job.status = 'todo' AND NOT job.due),
            count(*) FILTER (WHERE job.status = 'doing'),
-           extract(epoch FROM now() - min(coalesce(job.scheduled_at, deferred.at)) FILTER (
-               WHERE job.status = 'todo' AND (job.scheduled_at IS NULL OR job.scheduled_at <= now())))
-    FROM procrastinate_jobs job
+           extract(epoch FROM statement_timestamp()
+                              - min(coalesce(job.scheduled_at, deferred.at)) FILTER (WHERE job.due))
+    FROM job
     LEFT JOIN LATERAL (
         SELECT min(event.at) AS at FROM procrastinate_events event
         WHERE event.job_id = job.id AND event.type = 'deferred'
     ) deferred ON job.scheduled_at IS NULL
-    WHERE job.status IN ('todo', 'doing')
     GROUP BY job.queue_name
 """
 
