@@ -9,3 +9,4 @@ class BackendConfig(AppConfig):
         # Decision actions for the moderation admin need alerts.services, which moderation may not import;
         # the admin has autodiscovered moderation.admin by now (django.contrib.admin is listed first).
         from backend import moderation_admin  # noqa: F401
+

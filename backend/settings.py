@@ -34,7 +34,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "l
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backend.admin_config.LanternAdminConfig",  # django.contrib.admin with Lantern's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -144,6 +144,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 STAFF_ROLES = ("moderator", "analyst", "partner", "admin")
+# Staff who sign in without asking for a page land on the page that leads to their roles' tools.
+LOGIN_REDIRECT_URL = "staff-home"
 
 # --- languages ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
