@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Iterable, Iterator
 
 from django.db import DatabaseError, connection
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, values
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -30,6 +31,19 @@ from prometheus_client.registry import REGISTRY
 logger = logging.getLogger(__name__)
 
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+_HOST = socket.gethostname()
+
+
+def _process_identifier() -> str:
+    # Each process's files are named after it. The host name joins the pid because containers (the web and
+    # the worker of docker-compose.yml) share one directory through a volume while numbering their processes
+    # from 1 each: two processes writing one file would corrupt both figures.
+    return f"{_HOST}-{os.getpid()}"
+
+
+if os.environ.get(MULTIPROCESS_DIR_VARIABLE):
+    # Before any metric below is made: each reads the value class when it is created.
+    values.ValueClass = values.MultiProcessValue(process_identifier=_process_identifier)
 
 # Requests are labelled by the URL pattern that answered (``api/v1/reports/<str:report_id>/``), never by
 # the raw path: one series per endpoint, and no report id or tile coordinate in any label.
