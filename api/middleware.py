@@ -14,11 +14,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from alerts.models import Device
 from api.models import ApiKey
 from api.problems import PROBLEM_CONTENT_TYPE, problem_body
 from backend.log_format import request_id_var
 from backend.metrics import UNMATCHED_ROUTE, request_answered
+from reports.models import Device
 
 
 class RequestSizeLimitMiddleware:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.models import Device
-from alerts.services import report_referral_status_update
+from reports.models import Device
 from tests.alerts.fixtures import alert_of, device_with_zone, published_report, run_due_alert_jobs, trusted_device
 from tests.metrics_scrape import metrics_scrape, sample
 from tests.referrals import factories as f
+from workflows.referral_news import report_referral_status_update
 
 pytestmark = pytest.mark.django_db
 
