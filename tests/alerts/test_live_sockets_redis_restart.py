@@ -22,10 +22,10 @@ from django.db import connection
 from django.test import override_settings
 
 from alerts.events import alert_group
-from alerts.services import device_register
-from alerts.taxonomy import taxonomy_sync
 from api.services import staff_account_create
 from moderation.events import MODERATION_QUEUE
+from reports.services import device_register
+from reports.taxonomy import taxonomy_sync
 from tests import factories
 from tests.alerts.live_sockets import (
     TOWN_R7,

@@ -9,8 +9,8 @@ import json
 import pytest
 from django.test import override_settings
 
-from alerts.models import Device, Report
 from api.parsers import JSON_MAX_DEPTH, BoundedJSONParser, PayloadTooLarge
+from reports.models import Device, Report
 
 DEEP = b"[" * 20_000 + b"]" * 20_000
 
