@@ -32,7 +32,7 @@ from alerts import events
 from alerts.models import Alert, PushDelivery
 from alerts.public import alert_public, alert_texts, language_of, notice_texts, zone_of
 from alerts.push import FAILED, INVALID_TOKEN, RETRY, SENT, PushMessage, push_transport
-from backend.metrics import pushes_sent
+from kernel.metrics import pushes_sent
 from privacy.timebands import in_quiet_hours
 from reports.models import Device, Report
 

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from api.models import ApiKey
 from api.problems import PROBLEM_CONTENT_TYPE, problem_body
-from backend.log_format import request_id_var
-from backend.metrics import UNMATCHED_ROUTE, request_answered
+from kernel.log_format import request_id_var
+from kernel.metrics import UNMATCHED_ROUTE, request_answered
 from reports.models import Device
 
 

@@ -68,8 +68,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 
 from api.websocket_auth import HeaderAuthMiddleware  # noqa: E402
-from backend.metrics import UNMATCHED_ROUTE, WEBSOCKET_CONNECTIONS  # noqa: E402
 from backend.routing import websocket_urlpatterns  # noqa: E402
+from kernel.metrics import UNMATCHED_ROUTE, WEBSOCKET_CONNECTIONS  # noqa: E402
 from moderation.engine import warm_up  # noqa: E402
 
 # Compile the moderation lexicons now, not while the first citizen waits for an answer.

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
-from backend.metrics import referral_delivery_attempted
+from kernel.metrics import referral_delivery_attempted
 from kernel.rows import rows_insert
 from referrals.errors import ReferralStatusRefused
 from referrals.models import Referral, ReferralAttempt, ReferralStatusChange

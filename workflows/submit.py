@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.services import alert_consider
-from backend.metrics import report_screened
+from kernel.metrics import report_screened
 from kernel.rows import rows_insert
 from moderation import services as moderation
 from moderation.engine import Draft, Screening, screen

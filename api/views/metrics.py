@@ -20,7 +20,7 @@ from procrastinate.contrib.django import app
 
 from api.client_address import client_ip
 from api.problems import PROBLEM_CONTENT_TYPE, problem_body
-from backend.metrics import metrics_exposition
+from kernel.metrics import metrics_exposition
 
 
 def _presented_token(request: HttpRequest) -> str | None:

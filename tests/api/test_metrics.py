@@ -106,7 +106,7 @@ def test_it_reads_the_job_queue_depth_and_its_oldest_due_job(service_area):
 def test_it_adds_up_the_counts_of_every_process_in_multiprocess_mode(tmp_path, monkeypatch):
     # Two separate processes (as uvicorn workers and the job worker are) record into one directory.
     script = textwrap.dedent("""
-        from backend.metrics import referral_delivery_attempted
+        from kernel.metrics import referral_delivery_attempted
         referral_delivery_attempted(partner="East police", outcome="temporary")
     """)
     environment = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}

@@ -17,7 +17,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from api.services import api_key_create
-from backend.log_format import JsonFormatter, RequestIdFilter
+from kernel.log_format import JsonFormatter, RequestIdFilter
 from referrals.signatures import signature_compute
 from tests import factories
 from tests.referrals import factories as f

@@ -10,8 +10,8 @@ Two kinds of figures:
   scrapes, by ``DatabaseCollector``: the database is the truth, and a figure kept in one process's memory
   would be wrong in every other and lost at each restart.
 
-This module imports nothing of Lantern's parts, so every part may record into it; its queries name tables,
-not models, for the same reason.
+It sits in the kernel and imports nothing of Lantern's parts, so every part may record into it; its queries
+name tables, not models, for the same reason.
 """
 
 from __future__ import annotations
