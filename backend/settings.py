@@ -425,6 +425,14 @@ LOGGING = {
         "lantern.access": {"level": "INFO"},
     },
 }
+if LOG_FORMAT == "json":
+    # uvicorn gives its loggers handlers of its own before it loads Lantern; in JSON mode its lines go through
+    # ours too, so that every line a server process writes parses (its supervisor's two start-up lines aside).
+    LOGGING["loggers"] |= {
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    }
 # GET /metrics answers these addresses (or networks) without a token, and anyone with METRICS_TOKEN.
 try:
     METRICS_ALLOWED_NETWORKS = tuple(

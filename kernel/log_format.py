@@ -20,7 +20,10 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("lan
 # The attributes every LogRecord has; anything else on a record came from ``extra=``.
 # Django's request logger adds the request itself: its text is the raw path and query string, which may hold
 # coordinates (``/alerts/?lat=…&lng=…``), so it is never written.
-_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "request"}
+# uvicorn's ``color_message`` is its message again with terminal colours.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message", "asctime", "request_id", "request", "color_message",
+}
 
 
 class RequestIdFilter(logging.Filter):

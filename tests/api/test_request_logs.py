@@ -130,15 +130,25 @@ def test_principal_kinds(anonymous, citizen, moderator, service_area, json_log):
     ]
 
 
-def test_log_format_json_makes_the_process_write_json_lines():
-    script = "import logging; logging.getLogger('lantern.check').warning('hello %s', 'there')"
-    environment = {**os.environ, "LOG_FORMAT": "json", "LANTERN_ENV": "test"}
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=environment,
-        capture_output=True, text=True, check=True,
+def test_log_format_json_makes_the_process_write_json_lines_uvicorns_too():
+    # uvicorn has set up its own handlers by the time it loads Lantern, as a server worker does.
+    script = (
+        "import logging, uvicorn.config; logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG); "
+        "import django; django.setup(); "
+        "logging.getLogger('lantern.check').warning('hello %s', 'there'); "
+        "logging.getLogger('uvicorn.error').info('Started server process [%d]', 7, extra={'color_message': 'x'})"
     )
-    [line] = [json.loads(text) for text in done.stderr.splitlines() if text.startswith("{")]
-    assert (line["level"], line["logger"], line["message"]) == ("WARNING", "lantern.check", "hello there")
+    environment = {
+        **os.environ, "LOG_FORMAT": "json", "LANTERN_ENV": "test", "DJANGO_SETTINGS_MODULE": "backend.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, check=True,
+    )
+    lines = [json.loads(text) for text in done.stderr.splitlines()]
+    assert [(line["level"], line["logger"], line["message"]) for line in lines] == [
+        ("WARNING", "lantern.check", "hello there"), ("INFO", "uvicorn.error", "Started server process [7]"),
+    ]
+    assert "color_message" not in lines[1]
 
 
 def test_an_unknown_log_format_stops_the_process():
