@@ -161,3 +161,9 @@ def test_a_token_is_refused_when_none_is_configured(settings):
     settings.METRICS_TOKEN = ""
     assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 200  # no token offered: loopback
     assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer anything").status_code == 403
+
+
+def test_it_answers_over_plain_http_inside_the_network_when_https_is_enforced(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert Client().get("/api/v1/categories/").status_code == 301
+    assert Client().get("/metrics").status_code == 200
