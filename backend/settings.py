@@ -428,10 +428,10 @@ LOGGING = {
 if LOG_FORMAT == "json":
     # uvicorn gives its loggers handlers of its own before it loads Lantern; in JSON mode its lines go through
     # ours too, so that every line a server process writes parses (its supervisor's two start-up lines aside).
+    # Its access logger is left as uvicorn set it (off unless asked): Lantern's own access log replaces it.
     LOGGING["loggers"] |= {
         "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "uvicorn.error": {"level": "INFO"},
-        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     }
 # GET /metrics answers these addresses (or networks) without a token, and anyone with METRICS_TOKEN.
 try:
