@@ -41,9 +41,12 @@ def _process_identifier() -> str:
     return f"{_HOST}-{os.getpid()}"
 
 
+# Before any metric below is made: each reads the value class when it is created.
 if os.environ.get(MULTIPROCESS_DIR_VARIABLE):
-    # Before any metric below is made: each reads the value class when it is created.
     values.ValueClass = values.MultiProcessValue(process_identifier=_process_identifier)
+elif MULTIPROCESS_DIR_VARIABLE in os.environ:
+    # Set but empty: prometheus-client would write its files into the working directory. Empty means unset.
+    values.ValueClass = values.MutexValue
 
 # Requests are labelled by the URL pattern that answered (``api/v1/reports/<str:report_id>/``), never by
 # the raw path: one series per endpoint, and no report id or tile coordinate in any label.

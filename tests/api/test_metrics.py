@@ -167,3 +167,12 @@ def test_it_answers_over_plain_http_inside_the_network_when_https_is_enforced(se
     settings.SECURE_SSL_REDIRECT = True
     assert Client().get("/api/v1/categories/").status_code == 301
     assert Client().get("/metrics").status_code == 200
+
+
+def test_an_empty_multiprocess_directory_means_counting_in_process(tmp_path):
+    # prometheus-client alone would take an empty PROMETHEUS_MULTIPROC_DIR for the working directory.
+    script = "from kernel.metrics import pushes_sent; pushes_sent(kind='alert', outcomes=['sent'])"
+    environment = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": ""}
+    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); {script}"],
+                   cwd=tmp_path, env=environment, check=True)
+    assert list(tmp_path.iterdir()) == []
