@@ -22,8 +22,8 @@ def test_a_reporters_notice_push_is_counted_by_outcome(citizen, service_area, fc
     report_referral_status_update(referral_id=referral.pk, status="received", message="")
     run_due_alert_jobs()
     assert fcm.tokens_sent() == ["tok-counted"]
-    assert sample(metrics_scrape(), "lantern_pushes_total", kind="notice", outcome="sent") == sample(
-        before, "lantern_pushes_total", kind="notice", outcome="sent") + 1
+    assert sample(metrics_scrape(), "lantern_pushes_total", kind="notice", outcome="delivered") == sample(
+        before, "lantern_pushes_total", kind="notice", outcome="delivered") + 1
 
 
 def test_an_alerts_pushes_are_counted_by_outcome(service_area, fcm):
@@ -34,6 +34,6 @@ def test_an_alerts_pushes_are_counted_by_outcome(service_area, fcm):
     before = metrics_scrape()
     run_due_alert_jobs()
     after = metrics_scrape()
-    for outcome in ("sent", "invalid_token"):
+    for outcome in ("delivered", "recipient_gone"):
         assert sample(after, "lantern_pushes_total", kind="alert", outcome=outcome) == sample(
             before, "lantern_pushes_total", kind="alert", outcome=outcome) + 1
