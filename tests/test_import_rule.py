@@ -27,9 +27,9 @@ MAY_IMPORT: dict[str, set[str]] = {
     "kernel": set(),
     "privacy": set(),
 }
-# What every part may use, imports only Django, the standard library and (for the live-event sender) the
-# channel layer Django's websockets run on.
-KERNEL_OUTSIDE_IMPORTS = {"django", "channels"}
+# What every part may use, imports only Django, the standard library, (for the live-event sender) the
+# channel layer Django's websockets run on, and (for the metrics every part records into) prometheus-client.
+KERNEL_OUTSIDE_IMPORTS = {"django", "channels", "prometheus_client"}
 
 
 def _modules() -> list[Path]:
