@@ -31,6 +31,7 @@ from api.serializers.alerts import (
 
 # Published points never change (noise is drawn once and stored), so a short private cache is safe.
 _CACHE = {"Cache-Control": "private, max-age=30"}
+GEOJSON_CONTENT_TYPE = "application/geo+json"
 
 
 def _language(request: Request) -> str:
@@ -55,7 +56,8 @@ class AlertListView(APIView):
         alerts = alert_list_near(point=Point(data["lng"], data["lat"], srid=4326), radius_m=data["radius_m"])
         language, time_zone = _language(request), request.user.time_zone
         features = [alert_feature(alert_public(alert), language=language, time_zone=time_zone) for alert in alerts]
-        return Response({"type": "FeatureCollection", "features": features}, headers=_CACHE)
+        return Response({"type": "FeatureCollection", "features": features}, headers=_CACHE,
+                        content_type=GEOJSON_CONTENT_TYPE)
 
 
 class AlertDetailView(APIView):
@@ -66,7 +68,7 @@ class AlertDetailView(APIView):
         feature = alert_feature(
             alert_public(alert_get(alert_id=alert_id)), language=_language(request), time_zone=request.user.time_zone
         )
-        return Response(feature, headers=_CACHE)
+        return Response(feature, headers=_CACHE, content_type=GEOJSON_CONTENT_TYPE)
 
 
 class AlertSettingsView(APIView):
