@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from alerts.selectors import report_get_for
 from alerts.services import report_appeal, report_decide, report_preview
+from api.idempotency import idempotent
 from api.permissions import HasRole, IsDevice
 from api.ratelimits import BY_PRINCIPAL, rate_limit_enforce
 from api.serializers.fields import GeoJSONPointField
@@ -162,7 +163,12 @@ class AppealView(APIView):
 
     permission_classes = [IsDevice]
 
-    @extend_schema(request=AppealInputSerializer, responses=ReportOutputSerializer, tags=["reports"])
+    @extend_schema(
+        request=AppealInputSerializer, responses=ReportOutputSerializer, tags=["reports"],
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="Retries with the same key answer the first response.")],
+    )
+    @idempotent
     def post(self, request: Request, report_id: str) -> Response:
         serializer = AppealInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -12,13 +12,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts.services import report_referral_status_update
+from api.parsers import BoundedJSONParser
 from api.ratelimits import BY_IP, rate_limit_enforce
 from api.serializers.referrals import PartnerStatusInputSerializer, PartnerStatusOutputSerializer
 from referrals.models import Referral
@@ -52,7 +52,7 @@ def _verify_signature(request: Request, referral: Referral | None) -> Referral:
 class PartnerReferralStatusView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def get_authenticate_header(self, request: Request) -> str:
         return 'Lantern-Signature realm="partners"'
