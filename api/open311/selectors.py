@@ -14,9 +14,14 @@ from django.contrib.gis.geos import Point
 from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from alerts.models import Report
+from alerts.models import Category, Report
 from api.models import ApiKey
 from referrals.models import Partner, Referral
+
+
+def open311_services_changeset() -> datetime | None:
+    """When the services last changed: the latest change of any category, retired ones included."""
+    return Category.objects.aggregate(at=Max("updated_at"))["at"]
 
 
 def _closed_by_municipality() -> QuerySet[Referral]:
