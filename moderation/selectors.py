@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from moderation.models import Appeal, AuditEntry, Case, Decision, RuleHit
+from moderation.rules.lexicon import lexicons
 
 MODERATOR_ROLES = ("moderator", "admin")
 # Below this, a published count could single out a person in a small district.
@@ -115,3 +116,11 @@ def transparency_month(month: date) -> list[dict[str, Any]]:
             "appeals_upheld": _shown(row["appeals_upheld"]),
         })
     return published
+
+
+def rule_explanation(*, code: str, language: str | None) -> str | None:
+    """What a reason code means, in ``language`` (``nl``, ``nl-be``) when a lexicon speaks it, else None.
+
+    A hit stores its explanation in the report's language; a moderator reads the console in their own."""
+    lexicon = lexicons().get((language or "").split("-")[0].lower())
+    return lexicon.explanations.get(code) if lexicon is not None else None
