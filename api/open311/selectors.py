@@ -14,9 +14,9 @@ from django.contrib.gis.geos import Point
 from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from alerts.models import Category, Report
 from api.models import ApiKey
 from referrals.models import Partner, Referral
+from reports.models import Category, Report
 
 
 def open311_services_changeset() -> datetime | None:

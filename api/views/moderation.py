@@ -16,8 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.selectors import report_get_for
-from alerts.services import report_appeal, report_decide, report_preview
 from api.idempotency import idempotent
 from api.permissions import HasRole, IsDevice
 from api.ratelimits import BY_PRINCIPAL, rate_limit_enforce
@@ -36,6 +34,9 @@ from api.serializers.reports import ReportOutputSerializer
 from moderation.engine import Draft, screen
 from moderation.selectors import queue_list, transparency_month
 from moderation.services import case_claim, case_photo_view, case_view
+from reports.selectors import report_get_for
+from workflows.decide import report_appeal, report_decide
+from workflows.screening import report_preview
 
 Moderator = HasRole("moderator")
 

@@ -17,13 +17,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.services import report_referral_status_update
 from api.parsers import BoundedJSONParser
 from api.ratelimits import BY_IP, rate_limit_enforce
 from api.serializers.referrals import PartnerStatusInputSerializer, PartnerStatusOutputSerializer
 from referrals.models import Referral
 from referrals.selectors import referral_for_partner_update
 from referrals.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureInvalid, signature_verify
+from workflows.referral_news import report_referral_status_update
 
 _REFUSALS = {
     "missing": lambda: _("Sign the request: send the %(timestamp)s and %(signature)s headers.")

@@ -14,15 +14,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.errors import PhotoRejected
-from alerts.photos import SanitizedPhoto, photo_sanitize
-from alerts.selectors import report_get_for, report_list_for
-from alerts.services import Consent, report_submit, report_withdraw
 from api.idempotency import idempotent
 from api.parsers import BoundedJSONParser, PayloadTooLarge, json_loads_bounded
 from api.permissions import IsDevice
 from api.ratelimits import BY_IP, BY_PRINCIPAL, rate_limits_enforce
 from api.serializers.reports import ReportInputSerializer, ReportOutputSerializer
+from reports.errors import PhotoRejected
+from reports.photos import SanitizedPhoto, photo_sanitize
+from reports.selectors import report_get_for, report_list_for
+from workflows.submit import Consent, report_submit
+from workflows.withdraw import report_withdraw
 
 
 class OwnReportsPagination(CursorPagination):

@@ -21,12 +21,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from alerts.models import Category, Report
-from alerts.taxonomy import taxonomy_sync
 from api.models import ApiKey
 from api.open311.renderers import georeport_xml
 from referrals.models import Referral
 from referrals.payloads import point_public
+from reports.models import Category, Report
+from reports.taxonomy import taxonomy_sync
 from tests import factories
 from tests.browser import asgi_server
 from tests.referrals import factories as f
@@ -129,7 +129,7 @@ def _api_key(name: str = "City of Ghent", *jurisdictions: str) -> str:
 
 
 def _publish(report_id: str, text: str) -> None:
-    # What a moderator's approval does to the report (alerts.services.report_decide).
+    # What a moderator's approval does to the report (workflows.decide.report_decide).
     Report.objects.filter(pk=report_id).update(status=Report.Status.PUBLISHED, public_description=text)
 
 

@@ -10,8 +10,8 @@ from django.db import connection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from alerts.services import device_register
 from api.services import staff_account_create
+from reports.services import device_register
 from tests.browser import asgi_server
 
 pytestmark = pytest.mark.django_db(transaction=True)

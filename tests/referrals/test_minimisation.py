@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from alerts.models import Report
 from referrals.models import Partner, Referral
 from referrals.payloads import point_public
 from referrals.services import referrals_create
+from reports.models import Report
 from tests import factories
 from tests.referrals import factories as f
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("alerts", "0007_subscription_visibility"),
+        ("reports", "0001_initial"),
     ]
 
     operations = [

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from alerts.models import Category
-from alerts.taxonomy import group_label, taxonomy_load, taxonomy_sync
+from reports.models import Category
+from reports.taxonomy import group_label, taxonomy_load, taxonomy_sync
 
 LANGUAGES = [code for code, _ in settings.LANGUAGES]
 
