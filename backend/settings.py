@@ -347,7 +347,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.LanternAutoSchema",
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": False,
@@ -374,6 +374,8 @@ SPECTACULAR_SETTINGS = {
         },
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    # Names, summaries, refusals (problem+json; Open311's error arrays) and examples of every operation.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.errors_documented"],
     "ENUM_NAME_OVERRIDES": {
         "ReportKindEnum": "reports.models.Report.Kind",
         "ReportStatusEnum": "reports.models.Report.Status",

@@ -7,7 +7,7 @@ from django.urls import URLPattern, re_path
 from api.open311 import views
 
 _V2 = r"^open311/v2/"
-_FORMAT = r"\.(?P<format>json|xml)$"
+_FORMAT = r"\.(?P<suffix>json|xml)$"
 
 urlpatterns: list[URLPattern] = [
     re_path(_V2 + r"discovery" + _FORMAT, views.DiscoveryView.as_view(), name="open311-discovery"),
@@ -20,5 +20,5 @@ urlpatterns: list[URLPattern] = [
     re_path(_V2 + r"tokens/(?P<token>[^/]+)" + _FORMAT, views.TokenView.as_view(), name="open311-token"),
     # Anything else under the prefix (other formats, typos) answers the standard's 404, not an HTML page,
     # in XML when the path asks for XML.
-    re_path(_V2 + r"(?P<rest>.*?)(?:\.(?P<format>xml))?$", views.NotFoundView.as_view(), name="open311-not-found"),
+    re_path(_V2 + r"(?P<rest>.*?)(?:\.(?P<suffix>xml))?$", views.NotFoundView.as_view(), name="open311-not-found"),
 ]

@@ -70,12 +70,16 @@ class Open311View(APIView):
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return open311_exception_handler
 
+    def get_format_suffix(self, **kwargs: Any) -> str | None:
+        # Named "suffix", not DRF's "format": schema generators skip every ".{format}" path as a duplicate.
+        return kwargs.get("suffix")
+
 
 class DiscoveryView(Open311View):
     xml_root, xml_item = "discovery", None
 
     @extend_schema(responses=documents.DiscoverySerializer, tags=_TAGS, auth=[], summary="Service discovery")
-    def get(self, request: Request, format: str = "json") -> Response:
+    def get(self, request: Request, suffix: str = "json") -> Response:
         # The last change of the services (categories added, renamed, retired), not the time of asking:
         # clients compare changesets to know whether to fetch services again.
         changeset = (open311_services_changeset() or timezone.now()).replace(microsecond=0).isoformat()
@@ -97,7 +101,7 @@ class ServiceListView(Open311View):
     xml_root, xml_item = "services", "service"
 
     @extend_schema(responses=documents.ServiceSerializer(many=True), tags=_TAGS, auth=[], summary="Services")
-    def get(self, request: Request, format: str = "json") -> Response:
+    def get(self, request: Request, suffix: str = "json") -> Response:
         language = _language()
         return Response([documents.service_document(category, language) for category in category_list()])
 
@@ -107,7 +111,7 @@ class ServiceDefinitionView(Open311View):
 
     @extend_schema(responses={200: documents.ServiceDefinitionSerializer, 404: _ERRORS[404]}, tags=_TAGS, auth=[],
                    summary="A service's definition (its attributes)")
-    def get(self, request: Request, service_code: str, format: str = "json") -> Response:
+    def get(self, request: Request, service_code: str, suffix: str = "json") -> Response:
         return Response(documents.service_definition(_category(service_code, status_code=404)))
 
 
@@ -145,7 +149,7 @@ class RequestCollectionView(Open311View):
         responses={200: documents.ServiceRequestSerializer(many=True), 400: _ERRORS[400]},
         tags=_TAGS, auth=[], summary="Public service requests",
     )
-    def get(self, request: Request, format: str = "json") -> Response:
+    def get(self, request: Request, suffix: str = "json") -> Response:
         query = documents.SearchInputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -163,7 +167,7 @@ class RequestCollectionView(Open311View):
         responses={201: documents.SubmitAnswerSerializer(many=True), 400: _ERRORS[400], 403: _ERRORS[403]},
         tags=_TAGS, auth=[], summary="Submit a service request (api_key in the form)",
     )
-    def post(self, request: Request, format: str = "json") -> Response:
+    def post(self, request: Request, suffix: str = "json") -> Response:
         form = _submitted(request.data)
         # The standard puts api_key in the form; some clients send it in the query string of the POST.
         api_key = open311_api_key(form.get("api_key") or request.query_params.get("api_key"))
@@ -210,7 +214,7 @@ def _submit_answer(report: Report) -> dict[str, Any]:
 class RequestDetailView(Open311View):
     @extend_schema(responses={200: documents.ServiceRequestSerializer(many=True), 404: _ERRORS[404]},
                    tags=_TAGS, auth=[], summary="One public service request")
-    def get(self, request: Request, service_request_id: str, format: str = "json") -> Response:
+    def get(self, request: Request, service_request_id: str, suffix: str = "json") -> Response:
         try:
             report = open311_request_get(service_request_id=service_request_id)
         except Report.DoesNotExist as exc:
@@ -221,7 +225,7 @@ class RequestDetailView(Open311View):
 class TokenView(Open311View):
     @extend_schema(responses={200: documents.TokenAnswerSerializer(many=True), 404: _ERRORS[404]},
                    tags=_TAGS, auth=[], summary="The service_request_id of a token, once public")
-    def get(self, request: Request, token: str, format: str = "json") -> Response:
+    def get(self, request: Request, token: str, suffix: str = "json") -> Response:
         report_id = report_id_of(token)
         if report_id is None:
             raise Open311Error(404, _("Unknown token."))
@@ -234,7 +238,7 @@ class TokenView(Open311View):
 
 class NotFoundView(Open311View):
     @extend_schema(exclude=True)
-    def get(self, request: Request, rest: str = "", format: str | None = None) -> Response:
+    def get(self, request: Request, rest: str = "", suffix: str | None = None) -> Response:
         raise Open311Error(404, _("There is no such Open311 resource; documents end in .json or .xml."))
 
     post = get

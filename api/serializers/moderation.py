@@ -80,7 +80,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="report.category.code")
     kind = serializers.CharField(source="report.kind")
     district = serializers.CharField(source="report.district.name", default=None)
-    claimed_by = serializers.CharField(source="claimed_by.username", default=None)
+    claimed_by = serializers.CharField(source="claimed_by.username", default=None, allow_null=True)
     hits = StaffHitSerializer(many=True)
     occurred_at = serializers.DateTimeField(source="report.occurred_at")
 

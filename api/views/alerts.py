@@ -42,7 +42,8 @@ class AlertListView(APIView):
 
     permission_classes = [IsDevice]
 
-    @extend_schema(parameters=[AlertQuerySerializer], responses=AlertCollectionSerializer, tags=["alerts"],
+    @extend_schema(parameters=[AlertQuerySerializer],
+                   responses={(200, GEOJSON_CONTENT_TYPE): AlertCollectionSerializer}, tags=["alerts"],
                    operation_id="api_v1_alerts_list")
     def get(self, request: Request) -> Response:
         rate_limit_enforce(request, scope="alert_list_device", key=BY_PRINCIPAL)
@@ -59,7 +60,7 @@ class AlertListView(APIView):
 class AlertDetailView(APIView):
     permission_classes = [IsDevice]
 
-    @extend_schema(responses=AlertFeatureSerializer, tags=["alerts"])
+    @extend_schema(responses={(200, GEOJSON_CONTENT_TYPE): AlertFeatureSerializer}, tags=["alerts"])
     def get(self, request: Request, alert_id: str) -> Response:
         feature = alert_feature(
             alert_public(alert_get(alert_id=alert_id)), language=_language(request), time_zone=request.user.time_zone

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +17,7 @@ _SAME_ORIGIN_ONLY = "img-src 'self' data:; font-src 'self' data:; connect-src 's
 class OfflineRedocView(SpectacularRedocView):
     template_name = "api/redoc.html"
 
+    @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)
         response["Content-Security-Policy"] = _SAME_ORIGIN_ONLY

@@ -161,8 +161,8 @@ class ReleaseGeoJSONView(ReleaseFileView):
     def payload(self, release: Release, viewer: MapViewer) -> bytes:
         return release_geojson_for(release, viewer)
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection")},
-                   tags=["maps"])
+    @extend_schema(responses={(200, "application/geo+json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection, one hexagon per published cell")}, tags=["maps"])
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         return super().get(request, **kwargs)
 
@@ -175,8 +175,8 @@ class ReleaseCSVView(ReleaseFileView):
     def payload(self, release: Release, viewer: MapViewer) -> bytes:
         return release_csv_for(release, viewer)
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.STR, description="CSV, one row per cell")},
-                   tags=["maps"])
+    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR,
+                                                                 description="CSV, one row per cell")}, tags=["maps"])
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         return super().get(request, **kwargs)
 
@@ -184,7 +184,8 @@ class ReleaseCSVView(ReleaseFileView):
 class TileView(MapsView):
     endpoint = "tile"
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="Mapbox vector tile")},
+    @extend_schema(responses={(200, MVT_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY,
+                                                                       description="Mapbox vector tile")},
                    tags=["maps"])
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         release, path = self.release(TilePathSerializer, kwargs, files=False)
