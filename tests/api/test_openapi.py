@@ -142,7 +142,7 @@ def credentials(db, service_area, settings: Any) -> Iterator[dict[str, str]]:
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True,
+@settings(max_examples=12, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_it_answers_every_operation_as_documented_and_never_with_a_server_error(case: Any, credentials):
