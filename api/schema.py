@@ -16,6 +16,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.permissions import AllowAny
 
+from api.open311.renderers import georeport_xml
 from api.permissions import IsAuthority, IsDevice
 
 
@@ -284,6 +285,18 @@ _EXAMPLE_VALUES: dict[str, Any] = {
     "token": "ltd_5RSp3JrX0rA6", "lat": 51.0543, "long": 3.725, "accuracy_m": 15, "radius_m": 500,
     "title": "Bicycle theft · East", "partner": "East police", "service_name": "Bicycle theft",
     "specification": "http://wiki.open311.org/GeoReport_v2", "url": "https://lantern.example/open311/v2/",
+    "explanation": "Remove the person's name: a report describes what happened, not who someone is.",
+    "status_label": "Not yet delivered", "message": "", "keywords": "property", "group": "Property crime",
+    "number": "112", "phone": "+32 470 12 34 56", "preferred_language": "nl", "perception": 3,
+    "service_notice": "Held for review by a moderator before it is made public.",
+    "changeset": "2026-11-21T09:00:00+00:00",
+    "contact": "Lantern operators, lantern@example.org", "key_service": "Ask the operator for a key",
+}
+# GeoReport v2's XML document names by path (api.open311.views' xml_root/xml_item).
+_OPEN311_XML_NAMES = {
+    "discovery": ("discovery", None), "services": ("services", "service"),
+    "services/": ("service_definition", None), "requests": ("service_requests", "request"),
+    "tokens/": ("service_requests", "request"),
 }
 _FORMAT_EXAMPLES = {
     "uuid": "5b0e8f4e-3c1a-4d2b-9f6e-0a1b2c3d4e5f", "date-time": "2026-11-21T18:30:00+01:00",
@@ -329,7 +342,13 @@ def _example(schema: dict[str, Any], components: dict[str, Any], name: str = "",
     return None
 
 
-def _examples_added(operation: dict[str, Any], components: dict[str, Any]) -> None:
+def _open311_xml_names(path: str) -> tuple[str, str | None]:
+    rest = path.removeprefix("/open311/v2/").split(".{suffix}")[0]
+    key = rest if "/" not in rest else rest.split("/")[0] + "/"
+    return _OPEN311_XML_NAMES.get(key, ("service_requests", "request"))
+
+
+def _examples_added(path: str, operation: dict[str, Any], components: dict[str, Any]) -> None:
     for status, response in operation.get("responses", {}).items():
         if not str(status).startswith("2"):
             continue
@@ -338,8 +357,14 @@ def _examples_added(operation: dict[str, Any], components: dict[str, Any]) -> No
                 continue
             if media_type in ("text/csv",):
                 content["example"] = "cell,day,evening,night,all\n88194db137fffff,<5,7,<5,12\n"
-            elif "json" in media_type or media_type == "text/xml":
+            elif "json" in media_type:
                 content["example"] = _example(content["schema"], components)
+    for response in operation.get("responses", {}).values():
+        content = response.get("content", {})
+        if "text/xml" in content and "example" not in content["text/xml"] and "application/json" in content:
+            root, item = _open311_xml_names(path)
+            content["text/xml"]["example"] = georeport_xml(
+                content["application/json"]["example"], root=root, item=item).decode()
     body = operation.get("requestBody", {}).get("content", {})
     for media_type, content in body.items():
         if "json" in media_type and "schema" in content and "example" not in content:
@@ -377,5 +402,5 @@ def errors_documented(result: dict[str, Any], generator: Any, request: Any, publ
             for status in _refusals(path, method, operation, name):
                 responses[str(status)] = _open311_errors(status) if open311 else {
                     "$ref": f"#/components/responses/Problem{status}"}
-            _examples_added(operation, schemas)
+            _examples_added(path, operation, schemas)
     return result
