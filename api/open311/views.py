@@ -164,8 +164,10 @@ class RequestCollectionView(Open311View):
 
     @extend_schema(
         request={"application/x-www-form-urlencoded": documents.SubmitInputSerializer},
+        parameters=[OpenApiParameter("api_key", str, OpenApiParameter.QUERY, required=False,
+                                     description="The authority key, when not in the form")],
         responses={201: documents.SubmitAnswerSerializer(many=True), 400: _ERRORS[400], 403: _ERRORS[403]},
-        tags=_TAGS, auth=[], summary="Submit a service request (api_key in the form)",
+        tags=_TAGS, auth=[], summary="Submit a service request (api_key in the form or the query string)",
     )
     def post(self, request: Request, suffix: str = "json") -> Response:
         form = _submitted(request.data)
