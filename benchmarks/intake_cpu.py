@@ -46,7 +46,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.intake import bbox_shrink, points_inside, report_bodies  # noqa: E402
+from benchmarks.intake import report_bodies  # noqa: E402
+from benchmarks.intake_figures import bbox_shrink, points_inside  # noqa: E402
 
 
 class Meter:
@@ -113,6 +114,7 @@ def parts_wrap(meter: Meter) -> list[tuple[str, int]]:
     from rest_framework.views import APIView
 
     import api.views.reports
+    import kernel.live
     import moderation.events
     import moderation.services
     import referrals.services
@@ -139,7 +141,7 @@ def parts_wrap(meter: Meter) -> list[tuple[str, int]]:
     _patch(meter, workflows.submit, "referrals_create")
     _patch(meter, referrals.services, "_defer", "procrastinate defer")
     _patch(meter, ReportOutputSerializer, "to_representation", "answer")
-    _patch(meter, moderation.events, "group_send_safely", "live events after commit")
+    _patch(meter, kernel.live, "group_send_safely", "live events after commit")
     _patch(meter, connection, "commit", "commit")
     return [
         ("view dispatch (DRF)", 0), ("device authentication", 1), ("rate limits", 1), ("input validation", 1),
@@ -309,7 +311,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _sender_clock() -> int | None:
-    """The CPU clock of the thread that sends live events to Redis (moderation/events.py), once it runs."""
+    """The CPU clock of the thread that sends live events to Redis (kernel/live.py), once it runs."""
     for thread in threading.enumerate():
         if thread.name == "lantern-live-events" and thread.ident is not None:
             return time.pthread_getcpuclockid(thread.ident)

@@ -14,7 +14,6 @@ that hangs thus holds that many of the workers' job slots, never all of them.
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -29,12 +28,15 @@ from django.utils.translation import gettext as _
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
+from kernel.delivery import DeliveryResult
+from kernel.metrics import referral_delivery_attempted
+from kernel.retry import retry_delay
 from kernel.rows import rows_insert
 from referrals.errors import ReferralStatusRefused
 from referrals.models import Partner, Referral, ReferralAttempt, ReferralStatusChange
 from referrals.payloads import allowed_fields, report_payload
 from referrals.routing import KIND_ORDER, report_routes
-from referrals.transports import DeliveryResult, transport_for
+from referrals.transports import transport_for
 
 logger = logging.getLogger(__name__)
 
@@ -130,13 +132,6 @@ def _defer(referral: Referral, *, at: datetime | None, new: bool = False) -> boo
 # --- delivery ------------------------------------------------------------------------------------
 
 
-def retry_delay(attempts: int, *, base: float, cap: float, jitter: float = _JITTER) -> float:
-    """Seconds to wait after the ``attempts``-th failed try: base · 2^(attempts−1), at most ``cap``,
-    times a random factor in [1 − jitter, 1 + jitter] (never past ``cap``)."""
-    raw = min(cap, base * 2 ** max(0, attempts - 1))
-    return min(cap, raw * random.uniform(1 - jitter, 1 + jitter))
-
-
 class _PartnerFull(Exception):
     """The partner already has its share of deliveries in flight: this one waits for a slot."""
 
@@ -158,6 +153,15 @@ def referral_deliver(*, referral_id: uuid.UUID | str, now: datetime | None = Non
         logger.exception("referral %s: transport crashed", referral.pk)
         result = DeliveryResult("temporary", f"transport error: {type(exc).__name__}: {exc}")
     recorded = _record(referral, attempt, result)
+    referral_delivery_attempted(partner=referral.partner.name, outcome=result.outcome)
+    if not result.delivered:
+        next_try = recorded.next_attempt_at if recorded.state == Referral.State.PENDING else None
+        logger.warning(
+            "referral %s to %s: attempt %d failed (%s, %s); next try %s", referral.pk, referral.partner.name,
+            attempt.number, result.outcome, result.detail[:200], next_try.isoformat() if next_try else "none",
+            extra={"referral": str(referral.pk), "partner": referral.partner.name, "attempt": attempt.number,
+                   "outcome": result.outcome, "next_try": next_try.isoformat() if next_try else None},
+        )
     # This delivery's slot is free: hand it to the partner's next due referral that found the partner full.
     partner_deliveries_queue(partner_id=referral.partner_id)
     return recorded
@@ -264,7 +268,8 @@ def _record(claimed: Referral, attempt: ReferralAttempt, result: DeliveryResult)
             )
             return referral
         delay = retry_delay(
-            referral.attempts, base=settings.REFERRAL_RETRY_BASE_SECONDS, cap=settings.REFERRAL_RETRY_MAX_SECONDS
+            referral.attempts, base=settings.REFERRAL_RETRY_BASE_SECONDS, cap=settings.REFERRAL_RETRY_MAX_SECONDS,
+            jitter=_JITTER,
         )
         # The last try happens at the deadline itself rather than a backoff step after it.
         retry_at = min(now + timedelta(seconds=delay), referral.give_up_at)

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.middleware import principal_record
 from api.open311 import serializers as documents
 from api.open311.authentication import open311_api_key
 from api.open311.errors import Open311Error, open311_exception_handler
@@ -176,6 +177,7 @@ class RequestCollectionView(Open311View):
         if api_key is None:
             raise Open311Error(403, _("Invalid or missing api_key."))
         request.open311_api_key = api_key
+        principal_record(request, kind="api-key")
         rate_limit_enforce(request, scope="open311_submit_key", key=_by_api_key)
         serializer = documents.SubmitInputSerializer(data=form)
         serializer.is_valid(raise_exception=True)
@@ -187,7 +189,7 @@ class RequestCollectionView(Open311View):
         location = Point(data["long"], data["lat"], srid=4326)
         if not api_key_covers(api_key=api_key, point=location):
             raise Open311Error(403, _("This api_key may only place requests inside its jurisdictions."))
-        report = report_submit(
+        submitted = report_submit(
             device=None, kind=kind, category=category, description=data["description"], location=location,
             accuracy_m=None, occurred_at=timezone.now(),
             consent=Consent(
@@ -197,7 +199,7 @@ class RequestCollectionView(Open311View):
             perception=int(data["perception"]) if kind == Report.Kind.INSECURITY else None,
             factors=[], source=Report.Source.OPEN311,
         )
-        return Response([_submit_answer(report)], status=status.HTTP_201_CREATED)
+        return Response([_submit_answer(submitted.report)], status=status.HTTP_201_CREATED)
 
 
 def _submit_answer(report: Report) -> dict[str, Any]:
