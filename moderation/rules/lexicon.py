@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moderation.normal_form import NumberWords, number_words_compile
 from moderation.rules.folding import fold_term
 from moderation.rules.phrases import Entry, LayeredMatcher, PhraseCompiler, PhraseError, PhraseMatcher
 from moderation.rules.reasons import REASONS, REDACTED_CODES
@@ -69,6 +70,13 @@ SCHEMA: dict[str, dict[str, type] | type] = {
         "not_after_number": list,
         "common_word_types": list,
     },
+    "normal_form": {
+        "number_morphemes": list,
+        "small_numbers": list,
+        "number_joiners": list,
+        "at_words": list,
+        "dot_words": list,
+    },
     "explanations": dict.fromkeys(REASONS, str),
     "placeholders": dict.fromkeys(sorted(REDACTED_CODES), str),
 }
@@ -104,6 +112,7 @@ class Lexicon:
     not_names: frozenset[str]
     street_words: frozenset[str]
     address: AddressGrammar
+    number_words: NumberWords
     explanations: Mapping[str, str] = field(repr=False)
     placeholders: Mapping[str, str] = field(repr=False)
 
@@ -172,6 +181,12 @@ def _lexicon_build(language: str, data: Mapping[str, Any]) -> Lexicon:
         not_names=_folded_set(pii["not_names"]) | street_words,
         street_words=street_words,
         address=_address_grammar(language, data),
+        number_words=number_words_compile(
+            language,
+            data["normal_form"]["number_morphemes"],
+            data["normal_form"]["small_numbers"],
+            data["normal_form"]["number_joiners"],
+        ),
         explanations=data["explanations"],
         placeholders=data["placeholders"],
     )

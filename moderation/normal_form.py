@@ -1,0 +1,341 @@
+"""The normal form of a report: what the citizen meant, with a map back to what the citizen typed.
+
+People who want a phone number, a name or a slur to get past a filter write it so that a person still
+reads it and a pattern does not: ``0 7 9 1 1 . 4 8 2``, ``06🔸71🔸84``, ``zero four seven…``,
+``name (at) host (dot) com``, ``Јаvіеr`` with Cyrillic letters, a zero-width space inside a word,
+``p1keys``. Every rule would have to know every trick; instead the text is rewritten once, before any
+rule, into two layers:
+
+* **words** (``NormalForm.words``): Unicode NFKC character by character, zero-width, bidi-control and
+  variation characters removed, letters of other scripts that look like Latin ones replaced by the
+  Latin letter (Unicode TR39 confusables, from ``confusable-homoglyphs``' table). Case is kept: names
+  and plates need it. Every rule reads this layer; the phrase lexicons read it folded, with leetspeak
+  undone inside words (``leet_folded``: one character for one, so positions do not move).
+* **digits** (``NormalForm.digits``, made by ``digits_layer``): the words layer with e-mail addresses
+  spelled with "at"/"dot" words (in the six languages) written with ``@`` and ``.``, numbers written in
+  words turned into digits (``text2num``, en fr de es it nl), and digits joined across odd separators
+  and emoji. Only the personal-data rules read it, because "two lads" must stay words for the phrases.
+
+Both layers keep, for each of their characters, where it came from in the original text
+(``starts``/``ends``), so a span a rule finds on a layer is turned back into a span of the text as written
+(``original_span``): redaction removes what the citizen typed, not what the engine rewrote.
+
+Most reports are plain ASCII with nothing to undo: then each step is one regex scan that finds nothing,
+and both layers are the original string itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from text_to_num import alpha2digit
+
+# Characters that render as nothing (or only steer rendering) and are typed to split a word or a number.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]"
+)
+# Scripts whose look-alike letters are replaced by their Latin skeleton. Latin letters with accents are not
+# confusables of anything: folding removes their accents later.
+_CONFUSABLE_SCRIPTS = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC", "LATIN LETTER SMALL CAPITAL")
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """A rewritten text and, per character, the original span it came from."""
+
+    text: str
+    # None when the layer is the original text itself (nothing was rewritten).
+    starts: tuple[int, ...] | None = None
+    ends: tuple[int, ...] | None = None
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The original-text span of this layer's characters ``start:end``."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        if end <= start:
+            position = self.starts[start] if start < len(self.starts) else (self.ends[-1] if self.ends else 0)
+            return position, position
+        return self.starts[start], self.ends[end - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class NormalForm:
+    original: str
+    words: Layer
+
+    @property
+    def text(self) -> str:
+        return self.words.text
+
+
+Edit = tuple[int, int, str]  # replace layer[start:end] by the string
+
+
+def _apply(layer: Layer, edits: Sequence[Edit], original_length: int) -> Layer:
+    """``layer`` with ``edits`` (sorted, not overlapping) applied; new characters map to the original span
+    of what they replace (a removed character maps nowhere, a replacement spreads over what it replaced)."""
+    if not edits:
+        return layer
+    text = layer.text
+    if layer.starts is None or layer.ends is None:
+        old_starts: Sequence[int] = range(len(text))
+        old_ends: Sequence[int] = range(1, len(text) + 1)
+    else:
+        old_starts, old_ends = layer.starts, layer.ends
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    cursor = 0
+    for start, end, replacement in edits:
+        pieces.append(text[cursor:start])
+        starts.extend(old_starts[cursor:start])
+        ends.extend(old_ends[cursor:start])
+        if replacement:
+            if end > start:
+                span_start, span_end = old_starts[start], old_ends[end - 1]
+            else:
+                span_start = span_end = old_starts[start] if start < len(text) else original_length
+            if len(replacement) == end - start:
+                # One for one (a look-alike letter): every character keeps its own origin.
+                starts.extend(old_starts[start:end])
+                ends.extend(old_ends[start:end])
+            else:
+                starts.extend([span_start] * len(replacement))
+                ends.extend([span_end] * len(replacement))
+            pieces.append(replacement)
+        cursor = end
+    pieces.append(text[cursor:])
+    starts.extend(old_starts[cursor:])
+    ends.extend(old_ends[cursor:])
+    return Layer("".join(pieces), tuple(starts), tuple(ends))
+
+
+# -- words layer -------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _confusable_table() -> dict[str, str]:
+    import confusable_homoglyphs
+
+    path = Path(confusable_homoglyphs.__file__).with_name("confusables.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    table: dict[str, str] = {}
+    for char, entries in data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        name = unicodedata.name(char, "")
+        if not name.startswith(_CONFUSABLE_SCRIPTS):
+            continue
+        for entry in entries:
+            target = entry["c"]
+            if len(target) == 1 and target.isascii() and target.isalnum():
+                table[char] = target
+                break
+    return table
+
+
+class _CharTable(dict[str, str]):
+    """Per character: its NFKC form with look-alike letters replaced, computed on first use."""
+
+    def __missing__(self, char: str) -> str:
+        if _INVISIBLE.fullmatch(char):
+            normal = ""
+        else:
+            normal = _confusable_table().get(char) or unicodedata.normalize("NFKC", char)
+            if len(normal) == 1 and normal != char:
+                normal = _confusable_table().get(normal, normal)
+        self[char] = normal
+        return normal
+
+
+_CHAR_TABLE = _CharTable()
+# Non-ASCII characters, plus the ASCII ones nobody writes by accident: only these are looked at.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def normal_form(text: str) -> NormalForm:
+    """The words layer of ``text`` (see the module docstring)."""
+    if text.isascii():
+        return NormalForm(text, Layer(text))
+    edits: list[Edit] = []
+    for match in _NON_ASCII.finditer(text):
+        char = match.group()
+        normal = _CHAR_TABLE[char]
+        if normal != char:
+            edits.append((match.start(), match.end(), normal))
+    return NormalForm(text, _apply(Layer(text), edits, len(text)))
+
+
+# -- leetspeak, for the phrase lexicons --------------------------------------------------------------------
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+# A word with a leet character between letters ("p1keys", "fr0ci", "kutmar0kkanen") or one leading a word
+# of three letters or more ("5hit"). House numbers ("12a", "8bis"), plates and codes ("ld21") are letters
+# and digits side by side, never a digit inside letters, so they stay as they are.
+_LEET_WORD = re.compile(r"(?<![\w@$])[a-z]*(?:[a-z][013457@$!]+[a-z]|[013457$][a-z]{3})[a-z013457@$!]*")
+
+
+def leet_folded(folded: str) -> str:
+    """``folded`` (lower-case text) with leetspeak undone inside words; the same length, so every position
+    still means the same character."""
+    if not _LEET_HINT.search(folded):
+        return folded
+    return _LEET_WORD.sub(lambda match: match.group().translate(_LEET), folded)
+
+
+_LEET_HINT = re.compile(r"[a-z][013457@$!][a-z]|(?<![\w@$])[013457$][a-z]{3}")
+
+
+# -- digits layer ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NumberWords:
+    """One language's number words, for finding numbers written in words before ``text2num`` reads them."""
+
+    language: str
+    token: re.Pattern[str]  # one word made of number morphemes ("dreiundzwanzig", "vingt-trois")
+    small: frozenset[str]  # words too common alone to be a number ("one", "un", "ein", "een")
+    joiners: frozenset[str]  # words that join two number words ("et", "y")
+
+
+def number_words_compile(
+    language: str, morphemes: Iterable[str], small: Iterable[str], joiners: Iterable[str]
+) -> NumberWords:
+    alternation = "|".join(re.escape(m) for m in sorted({m.lower() for m in morphemes}, key=len, reverse=True))
+    token = re.compile(rf"(?:{alternation})(?:-?(?:{alternation}))*", re.IGNORECASE)
+    return NumberWords(language, token, frozenset(w.lower() for w in small), frozenset(w.lower() for w in joiners))
+
+
+@functools.cache
+def _any_number_word(numbers: tuple[NumberWords, ...]) -> re.Pattern[str]:
+    """Every language's number words in one pattern, so that a report without any costs one scan."""
+    alternation = "|".join(f"(?:{grammar.token.pattern})" for grammar in numbers)
+    return re.compile(rf"(?<![^\W\d_])(?:{alternation})(?![^\W\d_])", re.IGNORECASE)
+
+
+# Between two number words of one run: spaces, a comma or a hyphen, and maybe a joining word ("et", "y").
+_RUN_GAP = re.compile(r"[ \t,.\-/]{1,3}(?:(?:et|y|e|and|und|en)[ \t]{1,2})?", re.IGNORECASE)
+
+
+def _number_runs(text: str, numbers: tuple[NumberWords, ...]) -> list[tuple[int, int, str]]:
+    """Runs of number words (start, end, language): two or more words, or one that is not a small word."""
+    found = list(_any_number_word(numbers).finditer(text))
+    runs: list[tuple[int, int, str]] = []
+    index = 0
+    while index < len(found):
+        last = index
+        while last + 1 < len(found) and _RUN_GAP.fullmatch(text, found[last].end(), found[last + 1].start()):
+            last += 1
+        words = [match.group().lower() for match in found[index : last + 1]]
+        for grammar in numbers:
+            if not all(grammar.token.fullmatch(word) for word in words):
+                continue
+            if len(words) >= 2 or words[0] not in grammar.small:
+                runs.append((found[index].start(), found[last].end(), grammar.language))
+            break
+        index = last + 1
+    return runs
+
+
+def _numbers_spelled(text: str, numbers: tuple[NumberWords, ...]) -> list[Edit]:
+    edits: list[Edit] = []
+    for start, end, language in _number_runs(text, numbers):
+        piece = text[start:end]
+        try:
+            converted = alpha2digit(piece, language)
+        except (ValueError, KeyError):
+            continue
+        if converted != piece and any(char.isdigit() for char in converted):
+            edits.append((start, end, converted))
+    return edits
+
+
+# An e-mail address spelled out: "name (at) host (dot) com", "nome chiocciola host punto it",
+# "naam apenstaartje host punt nl"; the words come from the lexicons (``normal_form.at_words``/``dot_words``).
+_TOP_LEVEL = "com|net|org|info|eu|be|fr|de|nl|es|it|lu|at|ch|uk|co|io|me"
+
+
+@functools.cache
+def spelled_email_pattern(at_words: tuple[str, ...], dot_words: tuple[str, ...]) -> re.Pattern[str]:
+    at = "|".join(re.escape(w) for w in sorted(set(at_words), key=len, reverse=True))
+    dot = "|".join(re.escape(w) for w in sorted(set(dot_words), key=len, reverse=True))
+    left = r"[\(\[\{<]?[ \t]{0,2}"
+    right = r"[ \t]{0,2}[\)\]\}>]?"
+    at_part = rf"(?:[ \t]{{0,3}}{left}(?:@|{at}){right}[ \t]{{0,3}}|(?<=[ \t])@[ \t]{{1,3}})"
+    dot_part = rf"(?:[ \t]{{0,3}}{left}(?:{dot}){right}[ \t]{{0,3}}|\.)"
+    return re.compile(
+        rf"(?<![\w.+-])(?P<user>[\w.+-]{{1,64}}){at_part}(?P<host>[\w-]{{1,63}}(?:{dot_part}[\w-]{{1,63}}){{0,3}}?)"
+        rf"{dot_part}(?P<tld>{_TOP_LEVEL})(?![\w-])",
+        re.IGNORECASE,
+    )
+
+
+def _emails_spelled(text: str, pattern: re.Pattern[str], dot_words: tuple[str, ...]) -> list[Edit]:
+    edits: list[Edit] = []
+    words = "|".join(re.escape(w) for w in dot_words)
+    dots = re.compile(
+        rf"[ \t]{{0,3}}[\(\[\{{<]?[ \t]{{0,2}}(?:{words})[ \t]{{0,2}}[\)\]\}}>]?[ \t]{{0,3}}", re.IGNORECASE
+    )
+    for match in pattern.finditer(text):
+        written = match.group()
+        if "@" in written and "." in written and " " not in written:
+            continue  # already an address as written
+        # "look at instagram.com": a bare "at" before a real domain is English; a spelled address has its
+        # "at" in brackets, or its dot spelled too.
+        rest = text[match.end("user") : match.end()]
+        if not any(bracket in rest for bracket in "([{<@") and not dots.search(rest):
+            continue
+        host = dots.sub(".", match.group("host"))
+        edits.append((match.start(), match.end(), f"{match.group('user')}@{host}.{match.group('tld').lower()}"))
+    return edits
+
+
+# Digits with something odd between them: single spaced digits ("0 7 9 1 1"), several separators
+# ("06 - 71"), middle dots, emoji or other symbols ("06🔸71🔸84"). Commas, colons and line ends break a run:
+# they separate amounts, times and list items.
+_DIGIT_RUN = re.compile(r"[+\d](?:[^\w,:;\n]{0,4}\d){5,}")
+_GAP = re.compile(r"[^\d+]+")
+_PLAIN_GAP = re.compile(r"[ .\-/()]")
+
+
+def _digits_joined(text: str) -> list[Edit]:
+    edits: list[Edit] = []
+    for run in _DIGIT_RUN.finditer(text):
+        raw = run.group()
+        gaps = list(_GAP.finditer(raw))
+        if not gaps:
+            continue
+        groups = [g for g in re.split(r"[^\d+]+", raw) if g]
+        odd = any(len(g.group()) > 1 and g.group().strip("() ") for g in gaps) or any(
+            not _PLAIN_GAP.fullmatch(char) for g in gaps for char in g.group()
+        )
+        single = sum(len(g) == 1 for g in groups) >= 3
+        if not (odd or single):
+            continue
+        for gap in gaps:
+            edits.append((run.start() + gap.start(), run.start() + gap.end(), ""))
+    return edits
+
+
+def digits_layer(
+    form: NormalForm,
+    numbers: tuple[NumberWords, ...],
+    at_words: tuple[str, ...],
+    dot_words: tuple[str, ...],
+) -> Layer:
+    """The digits layer (see the module docstring), built on ``form``'s words layer. ``numbers`` are the
+    number-word grammars to try, most likely language first."""
+    layer = form.words
+    original_length = len(form.original)
+    emails = _emails_spelled(layer.text, spelled_email_pattern(at_words, dot_words), dot_words)
+    layer = _apply(layer, emails, original_length)
+    layer = _apply(layer, _numbers_spelled(layer.text, numbers), original_length)
+    return _apply(layer, _digits_joined(layer.text), original_length)
