@@ -143,32 +143,45 @@ def _row(ms: list[float]) -> str:
     return f"{len(ms) / (sum(ms) / 1000):9,.0f} {_percentile(ms, 0.5):8.3f} {_percentile(ms, 0.99):8.3f}"
 
 
-def quality_print() -> None:
-    """Recall per family on flag cases and false-flag rate on clean cases, for each labelled set."""
-    from moderation.rules.reasons import CONTENT_PREFIXES
-
+def quality_print(extra: list[Path] | None = None) -> None:
+    """Recall per family on flag cases and false-flag rate on clean cases, for each labelled set, overall and
+    per language. Only counts are printed, never a case's text: a frozen set must stay unseen."""
     shared = ROOT.parent / "shared" / "examples" / "moderation.jsonl"
     sets = [("shared examples", shared), ("held-out", HELDOUT)]
     sets += [(name, HELDOUT.with_name(f"{name}.jsonl")) for name in ("blind", "blind2", "blind3", "tuning")]
+    sets += [(path.stem, path) for path in extra or []]
     for label, path in sets:
         if not path.exists():
             print(f"{label}: {path} not found")
             continue
         cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        found: dict[str, list[bool]] = {}
-        clean_flags: list[bool] = []
-        for case in cases:
-            hits = screen(Draft(text=case["text"])).hits
-            families = {hit.code.split(".")[0] for hit in hits if hit.code.startswith(CONTENT_PREFIXES)}
-            if case["expect"] == "flag":
-                found.setdefault(case["family"], []).append(case["family"] in families)
-            else:
-                clean_flags.append(bool(families))
         print(f"{label} ({len(cases)} cases)")
-        for family, results in sorted(found.items()):
-            print(f"  recall {family:<12} {sum(results)}/{len(results)} = {sum(results) / len(results):.0%}")
+        _quality_block(cases, "  ")
+        for language in sorted({case["lang"] for case in cases}):
+            print(f"  [{language}]")
+            _quality_block([case for case in cases if case["lang"] == language], "    ")
+
+
+def _quality_block(cases: list[dict], indent: str) -> None:
+    from moderation.rules.reasons import CONTENT_PREFIXES
+
+    found: dict[str, list[bool]] = {}
+    clean_flags: list[bool] = []
+    for case in cases:
+        hits = screen(Draft(text=case["text"])).hits
+        families = {hit.code.split(".")[0] for hit in hits if hit.code.startswith(CONTENT_PREFIXES)}
+        if case["expect"] == "flag":
+            found.setdefault(case["family"], []).append(case["family"] in families)
+        else:
+            clean_flags.append(bool(families))
+    for family, results in sorted(found.items()):
+        print(f"{indent}recall {family:<12} {sum(results)}/{len(results)} = {sum(results) / len(results):.0%}")
+    flags = [r for results in found.values() for r in results]
+    if flags:
+        print(f"{indent}recall all          {sum(flags)}/{len(flags)} = {sum(flags) / len(flags):.0%}")
+    if clean_flags:
         flagged = sum(clean_flags)
-        print(f"  false flags on clean texts: {flagged}/{len(clean_flags)} = {flagged / len(clean_flags):.0%}")
+        print(f"{indent}false flags on clean texts: {flagged}/{len(clean_flags)} = {flagged / len(clean_flags):.0%}")
 
 
 def main() -> None:
@@ -177,9 +190,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3, help="screen every text this many times, keep the fastest")
     parser.add_argument("--quality", action="store_true", help="print recall and false flags, not speed")
+    parser.add_argument("--set", type=Path, action="append", help="with --quality: another labelled .jsonl set")
     args = parser.parse_args()
     if args.quality:
-        quality_print()
+        quality_print(args.set)
         return
 
     started = time.process_time()

@@ -1,0 +1,111 @@
+"""``pii.licence_plate``: plates in national formats, as written or in lower case, split or after a cue word."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from moderation.rules.document import Document, Span
+from moderation.rules.pii_words import overlaps, stopwords
+
+_PLATE_FORMATS = (
+    "[A-Z]{2}[0-9]{2} ?[A-Z]{3}",  # GB: LD21 XRT
+    "[A-Z]{2}-[0-9]{3}-[A-Z]{2}",  # FR: AB-123-CD
+    "[A-Z]{2} [0-9]{3} [A-Z]{2}",  # IT: AB 123 CD
+    "[A-Z]{2}[0-9]{3}[A-Z]{2}",  # IT and FR without hyphens
+    "[A-ZÄÖÜ]{1,3}-[A-Z]{1,2} ?[0-9]{1,4}[EH]?",  # DE: B-AB 1234, HH-KL 482
+    "[1-9]-[A-Z]{3}-[0-9]{3}",  # BE: 1-ABC-234
+    "[0-9]{4} ?[BCDFGHJKLMNPRSTVWXYZ]{3}",  # ES: 1234 BCD (consonants only)
+    # NL side codes 1-14 (letters and digits alternate in three hyphenated groups)
+    "[A-Z]{2}-[0-9]{2}-[0-9]{2}",
+    "[0-9]{2}-[0-9]{2}-[A-Z]{2}",
+    "[0-9]{2}-[A-Z]{2}-[0-9]{2}",
+    "[A-Z]{2}-[0-9]{2}-[A-Z]{2}",
+    "[A-Z]{2}-[A-Z]{2}-[0-9]{2}",
+    "[0-9]{2}-[A-Z]{2}-[A-Z]{2}",
+    "[0-9]{2}-[A-Z]{3}-[0-9]",
+    "[0-9]-[A-Z]{3}-[0-9]{2}",
+    "[A-Z]{2}-[0-9]{3}-[A-Z]",
+    "[A-Z]-[0-9]{3}-[A-Z]{2}",
+    "[A-Z]{3}-[0-9]{2}-[A-Z]",
+    "[A-Z]-[0-9]{2}-[A-Z]{3}",
+    "[0-9]-[A-Z]{2}-[0-9]{3}",
+    "[0-9]{3}-[A-Z]{2}-[0-9]",
+)
+
+
+def _first_character_first(formats: Sequence[str], before: str, after: str) -> re.Pattern[str]:
+    """One pattern for ``formats`` that starts with a character set (the union of their first characters),
+    so that the regex engine skips to candidate characters in C; each format then checks, by a lookbehind,
+    that the character taken is one it may start with. ``before`` is checked on the character before."""
+    heads: dict[str, list[str]] = {}
+    for form in formats:
+        head = re.match(r"(\[[^]]+\])(?:\{(\d+)(?:,(\d+))?\})?", form)
+        if head is None:
+            raise ValueError(f"a plate format must start with a character set: {form}")
+        low = int(head.group(2) or 1)
+        high = int(head.group(3) or low)
+        rest = form[head.end() :]
+        if high > 1:
+            repeat = f"{low - 1},{high - 1}" if low != high else f"{low - 1}"
+            rest = f"{head.group(1)}{{{repeat}}}{rest}"
+        heads.setdefault(head.group(1), []).append(rest)
+    first = "[" + "".join(dict.fromkeys(head[1:-1] for head in heads)) + "]"
+    branches = "|".join(f"(?<={head})(?:{'|'.join(rests)})" for head, rests in heads.items())
+    return re.compile(f"{first}(?<!{before}.)(?:{branches}){after}")
+
+
+# Licence plates in the national formats, written the way the plate is (capitals). Anything looser needs
+# a plate cue word. Lookarounds keep plates from matching inside longer codes.
+_STRICT_PLATE = _first_character_first(_PLATE_FORMATS, r"[\w-]", r"(?![\w-])")
+# "2019 BBC" has the shape of a Spanish plate; a year-like number needs a cue word.
+_YEAR_LIKE_PLATE = re.compile(r"(?:19|20)\d\d [A-Z]{3}")
+_PLATE_TOKEN = re.compile(r"[a-z0-9]{1,4}(?:-[a-z0-9]{1,4}){0,2}")
+PLATE_CUE_REACH = 30
+_PLATE_GAP = re.compile(r"[\s:.,\"'()-]{1,3}")
+
+def plates(doc: Document) -> Iterator[Span]:
+    text = doc.text
+    cue_ends = [t.end for t in doc.vocabulary if t.key == "pii.plate_cues"]
+    strict_matches = list(_STRICT_PLATE.finditer(text))
+    for match in strict_matches:
+        if _YEAR_LIKE_PLATE.fullmatch(match.group()) and not any(
+            0 <= match.start() - doc.folded.original_index(e) <= PLATE_CUE_REACH for e in cue_ends
+        ):
+            continue
+        yield match.span()
+    strict = [match.span() for match in strict_matches]
+    common = stopwords(doc)
+    for cue_end in cue_ends:
+        found = _plate_after_cue(doc.lowered, cue_end, common)
+        # A plate in its national format is already exact; the cue reading may have run on into a word.
+        if found is not None and not overlaps(doc.span(*found), strict):
+            yield doc.span(*found)
+
+
+def _plate_after_cue(folded: str, cue_end: int, stopwords: frozenset[str]) -> Span | None:
+    """A plate-shaped token group within a few words after a cue: "Kennzeichen M AB 123"."""
+    tokens = [m for m in _PLATE_TOKEN.finditer(folded, cue_end, cue_end + PLATE_CUE_REACH + 12)]
+    for first in range(min(4, len(tokens))):
+        if tokens[first].group() in stopwords:
+            continue
+        group = []
+        previous_end = tokens[first].start()
+        for token in tokens[first:]:
+            gap = folded[previous_end : token.start()]
+            if group and not _PLATE_GAP.fullmatch(gap):
+                break
+            if group and token.group() in stopwords and not any(c.isdigit() for c in token.group()):
+                break
+            group.append(token)
+            previous_end = token.end()
+            if len(group) == 3:
+                break
+        chars = "".join(t.group().replace("-", "") for t in group)
+        while group and len(chars) > 9:
+            group.pop()
+            chars = "".join(t.group().replace("-", "") for t in group)
+        if 4 <= len(chars) <= 9 and any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars):
+            return group[0].start(), group[-1].end()
+    return None
+
