@@ -245,6 +245,10 @@ def _number_runs(text: str, numbers: tuple[NumberWords, ...]) -> list[tuple[int,
     return runs
 
 
+_GROUPED_DIGITS = re.compile(r"\d+(?:[ ,.\-]{1,3}\d+)+")
+_GROUP_SEPARATOR = re.compile(r"[ ,.\-]{1,3}")
+
+
 def _numbers_spelled(text: str, numbers: tuple[NumberWords, ...]) -> list[Edit]:
     edits: list[Edit] = []
     for start, end, language in _number_runs(text, numbers):
@@ -254,6 +258,9 @@ def _numbers_spelled(text: str, numbers: tuple[NumberWords, ...]) -> list[Edit]:
         except (ValueError, KeyError):
             continue
         if converted != piece and any(char.isdigit() for char in converted):
+            # "zéro six, douze, trente-quatre…": a phone number read out in groups is one number.
+            if _GROUPED_DIGITS.fullmatch(converted) and len(_GROUP_SEPARATOR.split(converted)) >= 3:
+                converted = _GROUP_SEPARATOR.sub("", converted)
             edits.append((start, end, converted))
     return edits
 

@@ -59,6 +59,12 @@ SCHEMA: dict[str, dict[str, type] | type] = {
         "not_names": list,
         "plate_cues": list,
         "phone_cues": list,
+        "institution_cues": list,
+        "office_titles": list,
+        "venue_words": list,
+        "venue_articles": list,
+        "public_names": list,
+        "handle_cues": list,
     },
     "address": {
         "street_types": list,
@@ -232,7 +238,7 @@ def _vocabulary_entries(language: str, directory: Path) -> list[tuple[str, str]]
     entries: list[tuple[str, str]] = []
     for key in ("protected", "suspicion", "exempt"):
         entries.extend((f"profiling.{key}", phrase) for phrase in profiling[key])
-    for key in ("name_cues", "plate_cues", "phone_cues"):
+    for key in _PII_VOCABULARY:
         entries.extend((f"pii.{key}", phrase) for phrase in data["pii"][key])
     # Titles, for names after a lower-case title ("la signora Ferraro"): one-letter and two-letter titles
     # that are also ordinary words ("m", "me") would only be noise.
@@ -241,6 +247,16 @@ def _vocabulary_entries(language: str, directory: Path) -> list[tuple[str, str]]
 
 
 _WORD_TITLES = frozenset({"m", "me"})
+# Cue words of the pii section found by the phrase scan (the others are word sets, checked directly).
+_PII_VOCABULARY = (
+    "name_cues",
+    "plate_cues",
+    "phone_cues",
+    "institution_cues",
+    "office_titles",
+    "venue_words",
+    "handle_cues",
+)
 
 
 def is_signal_key(key: str) -> bool:

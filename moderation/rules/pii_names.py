@@ -142,8 +142,59 @@ def person_names(doc: Document) -> Iterator[Span]:
         name = _name_in_run(text, run, folded, given, titles, indefinite)
         if name is None and len(run) >= 2 and candidates[position]:
             name = run
-        if name:
+        if name and not _public(doc, name[0][0], name[-1][1]):
             yield name[0][0], name[-1][1]
+
+
+# How far from a name a title of office or a venue word still makes it public ("the mayor, Jean Dupont").
+OFFICE_REACH = 25
+VENUE_REACH = 40
+
+
+def _public(doc: Document, start: int, end: int) -> bool:
+    """A name in public life rather than a private person's: a title of office just before or after it
+    ("Bürgermeister Thomas Becker", "Marco Rossi, sindaco di…"), a shop or venue word before it with only a
+    place preposition between ("shoplifting at John Lewis"), an article that persons do not take ("bij de Dirk van den
+    Broek", "a la salida del Santiago Bernabéu"), or a shop or venue of the lexicons' ``public_names``."""
+    text = doc.text
+    for term in doc.vocabulary:
+        if term.key == "pii.office_titles":
+            term_start, term_end = doc.span(term.start, term.end)
+            if 0 <= start - term_end <= OFFICE_REACH and not _SENTENCE_BREAK.search(text, term_end, start):
+                return True
+            if 0 <= term_start - end <= OFFICE_REACH and not _SENTENCE_BREAK.search(text, end, term_start):
+                return True
+        elif term.key == "pii.venue_words":
+            # "shoplifting at John Lewis", not "the corner shop is Tyler Marsh" nor "Mrs Patel from the shop".
+            term_end = doc.span(term.start, term.end)[1]
+            if 0 <= start - term_end <= VENUE_REACH and _VENUE_GAP.fullmatch(text, term_end, start):
+                return True
+    articles = _venue_articles(tuple(doc.lexicons[lang] for lang in sorted(doc.languages)))
+    before = _word_before(text, start)
+    if before is not None and fold_word(before[0]) in articles and not text[before[1] + len(before[0]) : start].strip():
+        return True
+    name = fold_term(text[start:end])
+    return any(known in name for known in _public_names(tuple(doc.lexicons.values())))
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?\n]")
+# Between a venue word and the name: a place preposition and an article, in any of the six languages.
+_VENUE_GAP = re.compile(
+    r"[\s,]*(?:(?:at|in|outside|near|by|the|bij|voor|de|het|à|au|devant|le|la|bei|vor|im|am|dem|der|en|el|frente"
+    r"|a|al|del|davanti|fuori|vicino|dal|nel|il|lo)[\s,]+){0,3}",
+    re.IGNORECASE,
+)
+
+
+@functools.cache
+def _venue_articles(lexicons: tuple[Lexicon, ...]) -> frozenset[str]:
+    return frozenset(fold_term(word) for lex in lexicons for word in lex.data["pii"]["venue_articles"])
+
+
+@functools.cache
+def _public_names(lexicons: tuple[Lexicon, ...]) -> tuple[str, ...]:
+    """Shops and venues named after people, of every lexicon: chains and stadiums cross borders."""
+    return tuple(sorted({fold_term(name) for lex in lexicons for name in lex.data["pii"]["public_names"]}))
 
 
 def _name_in_run(
