@@ -167,13 +167,17 @@ def _quality_block(cases: list[dict], indent: str) -> None:
 
     found: dict[str, list[bool]] = {}
     clean_flags: list[bool] = []
+    clean_stopped: list[bool] = []
     for case in cases:
         hits = screen(Draft(text=case["text"])).hits
-        families = {hit.code.split(".")[0] for hit in hits if hit.code.startswith(CONTENT_PREFIXES)}
+        content = [hit for hit in hits if hit.code.startswith(CONTENT_PREFIXES)]
+        families = {hit.code.split(".")[0] for hit in content}
         if case["expect"] == "flag":
             found.setdefault(case["family"], []).append(case["family"] in families)
         else:
             clean_flags.append(bool(families))
+            # A quoted slur is redacted and the report stands: held or rejected is what costs the citizen.
+            clean_stopped.append(any(hit.action != "redact" for hit in content))
     for family, results in sorted(found.items()):
         print(f"{indent}recall {family:<12} {sum(results)}/{len(results)} = {sum(results) / len(results):.0%}")
     flags = [r for results in found.values() for r in results]
@@ -181,7 +185,11 @@ def _quality_block(cases: list[dict], indent: str) -> None:
         print(f"{indent}recall all          {sum(flags)}/{len(flags)} = {sum(flags) / len(flags):.0%}")
     if clean_flags:
         flagged = sum(clean_flags)
-        print(f"{indent}false flags on clean texts: {flagged}/{len(clean_flags)} = {flagged / len(clean_flags):.0%}")
+        stopped = sum(clean_stopped)
+        print(
+            f"{indent}false flags on clean texts: {flagged}/{len(clean_flags)} = {flagged / len(clean_flags):.0%}"
+            f" (held or rejected: {stopped}/{len(clean_flags)} = {stopped / len(clean_flags):.0%})"
+        )
 
 
 def main() -> None:
