@@ -64,6 +64,32 @@ _PLATE_TOKEN = re.compile(r"[a-z0-9]{1,4}(?:-[a-z0-9]{1,4}){0,2}")
 PLATE_CUE_REACH = 30
 _PLATE_GAP = re.compile(r"[\s:.,\"'()-]{1,3}")
 
+# A plate written loosely: in lower case, split by spaces, dashes or middle dots ("ex·123·ab",
+# "g k – 1 2 3 – z", "l d 2 1 - x r t"). Its characters are gathered into groups and the groups are tried
+# against the national formats. Groups of plates have at most four characters, so words never qualify.
+_SINGLES = r"[A-Za-z0-9](?![A-Za-z0-9])(?:[ \t][A-Za-z0-9](?![A-Za-z0-9])){1,3}"
+_GROUP = rf"(?:{_SINGLES}|[A-Za-z0-9]{{1,4}}(?![A-Za-z0-9]))"
+_STRONG = r"[ \t]?[·•.\-–—/][ \t]?"
+_SPACED = r"[A-Za-z0-9](?![A-Za-z0-9])(?:[ \t][A-Za-z0-9](?![A-Za-z0-9])){4,7}"
+_LOOSE_PLATE = re.compile(rf"(?<![\w@.\-])(?:{_GROUP}(?:{_STRONG}{_GROUP}){{1,3}}|{_SPACED})(?![\w@\-]|\.\w)")
+# Scanning a whole report with the pattern above costs as much as the rest of the personal-data rules, as
+# any letter may start one. So it only runs near anchors found by patterns that start with a literal
+# character (which the regex engine finds in C): a separator between letters and digits, or spaced singles.
+_ANCHORS = tuple(
+    re.compile(
+        rf"{re.escape(separator)}(?:(?:(?<=[0-9].)|(?<=[0-9] .))[ \t]?[A-Za-z]"
+        rf"|(?:(?<=[A-Za-z].)|(?<=[A-Za-z] .))[ \t]?[0-9])"
+    )
+    for separator in "-./·•–—"
+)
+_SPACED_ANCHOR = re.compile(r" [0-9A-Za-z] [0-9A-Za-z] (?=[0-9A-Za-z](?![0-9A-Za-z]))")
+_ANCHOR_REACH = 24
+_STRONG_SEPARATOR = re.compile(r"[ \t]?[·•.\-–—/][ \t]?")
+_ANY_PLATE = re.compile("|".join(f"(?:{form})" for form in _PLATE_FORMATS))
+_COMPACT_PLATE = re.compile(
+    "|".join(f"(?:{form.replace('-', '').replace(' ?', '').replace(' ', '')})" for form in _PLATE_FORMATS)
+)
+
 def plates(doc: Document) -> Iterator[Span]:
     text = doc.text
     cue_ends = [t.end for t in doc.vocabulary if t.key == "pii.plate_cues"]
@@ -75,12 +101,50 @@ def plates(doc: Document) -> Iterator[Span]:
             continue
         yield match.span()
     strict = [match.span() for match in strict_matches]
+    loose = list(_loose_plates(text, strict))
+    yield from loose
+    strict.extend(loose)
     common = stopwords(doc)
     for cue_end in cue_ends:
         found = _plate_after_cue(doc.lowered, cue_end, common)
         # A plate in its national format is already exact; the cue reading may have run on into a word.
         if found is not None and not overlaps(doc.span(*found), strict):
             yield doc.span(*found)
+
+
+def _loose_plates(text: str, strict: list[Span]) -> Iterator[Span]:
+    anchors = [m.start() for m in _SPACED_ANCHOR.finditer(text)]
+    for separator, pattern in zip("-./·•–—", _ANCHORS, strict=True):
+        if separator in text:
+            anchors.extend(m.start() for m in pattern.finditer(text))
+    seen: set[Span] = set()
+    for anchor in sorted(anchors)[:MAX_LOOSE_ANCHORS]:
+        start = max(0, anchor - _ANCHOR_REACH)
+        for match in _LOOSE_PLATE.finditer(text, start, min(len(text), anchor + _ANCHOR_REACH)):
+            span = match.span()
+            if span not in seen and not overlaps(span, strict) and _loose_plate(match.group()):
+                seen.add(span)
+                yield span
+
+
+MAX_LOOSE_ANCHORS = 40
+
+
+def _loose_plate(raw: str) -> bool:
+    """Whether ``raw`` (a run of letters and digits with separators) is a plate in a national format."""
+    if not (any(c.isdigit() for c in raw) and any(c.isalpha() for c in raw)):
+        return False
+    groups = [group.replace(" ", "").replace("\t", "").upper() for group in _STRONG_SEPARATOR.split(raw)]
+    if len(groups) > 1 and any(not group or len(group) > 4 for group in groups):
+        return False
+    if len(groups) == 1:
+        # No strong separator: only letters and digits typed one by one ("a b 1 2 3 c d") or a run in lower
+        # case as one word count, not ordinary words with a number ("on 123 the").
+        if not all(len(piece) == 1 for piece in raw.split()) and " " in raw:
+            return False
+        return _COMPACT_PLATE.fullmatch(groups[0]) is not None and not groups[0].isdigit()
+    variants = {"-".join(groups), " ".join(groups), groups[0] + "-" + " ".join(groups[1:]), "".join(groups)}
+    return any(_ANY_PLATE.fullmatch(variant) for variant in variants)
 
 
 def _plate_after_cue(folded: str, cue_end: int, stopwords: frozenset[str]) -> Span | None:
