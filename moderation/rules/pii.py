@@ -57,6 +57,9 @@ def findings(doc: Document) -> list[Finding]:
         spans["pii.handle"] = [s for s in _handles(text) if not overlaps(s, emails)]
     else:
         emails = []
+    cued = [s for s in _handles_after_cue(doc) if not overlaps(s, emails)]
+    if cued:
+        spans.setdefault("pii.handle", []).extend(cued)
     lowered = doc.lowered
     if "://" in lowered or "www." in lowered or ("." in lowered and _URL_ENDING.search(lowered)):
         spans["pii.url"] = [s for s in _urls(text) if not overlaps(s, emails)]
@@ -77,6 +80,27 @@ def _urls(text: str) -> Iterator[Span]:
         while end > start and text[end - 1] in _URL_TRAILING:
             end -= 1
         yield start, end
+
+
+# A user name written without "@" after a cue word ("zoek op jordyy.x040", "insta: kev_the_thief99"): a
+# word with a digit, an underscore or an inner dot, which ordinary words do not have.
+_BARE_HANDLE = re.compile(r"[\s:\"'(]{1,3}([A-Za-z0-9_.]{3,30})(?![\w@])")
+HANDLE_CUE_REACH = 12
+
+
+def _handles_after_cue(doc: Document) -> Iterator[Span]:
+    text = doc.text
+    for term in doc.vocabulary:
+        if term.key != "pii.handle_cues":
+            continue
+        end = doc.span(term.start, term.end)[1]
+        for match in _BARE_HANDLE.finditer(text, end, min(len(text), end + HANDLE_CUE_REACH + 32)):
+            if match.start() - end > HANDLE_CUE_REACH:
+                break
+            word = match.group(1).strip(".")
+            if any(c.isalpha() for c in word) and (any(c.isdigit() or c == "_" for c in word) or "." in word):
+                yield match.start(1), match.start(1) + len(word)
+                break
 
 
 def _handles(text: str) -> Iterator[Span]:

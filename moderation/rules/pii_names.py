@@ -135,8 +135,14 @@ def person_names(doc: Document) -> Iterator[Span]:
         covered = match.end()
         run = [m.span() for m in _CAPITALISED.finditer(text, match.start(), match.end())]
         folded = [fold_word(text[s:e]) for s, e in run]
-        if any(word in not_names or is_street_word(word, suffixes) for word in folded):
-            continue
+        # "Tobias Krause vom Kiosk": a place word joined by a particle ends the name; one that starts the run
+        # or follows its first word ("Albert Heijn", "Victoria Station") makes it a place.
+        place = next((i for i, word in enumerate(folded) if word in not_names or is_street_word(word, suffixes)), None)
+        if place is not None:
+            joined_by_particle = place >= 2 and any(c.isalpha() for c in text[run[place - 1][1] : run[place][0]])
+            if not joined_by_particle:
+                continue
+            run, folded = run[:place], folded[:place]
         if _place_context(text, run, not_names, particles):
             continue
         name = _name_in_run(text, run, folded, given, titles, indefinite)

@@ -86,8 +86,9 @@ _SPACED_ANCHOR = re.compile(r" [0-9A-Za-z] [0-9A-Za-z] (?=[0-9A-Za-z](?![0-9A-Za
 _ANCHOR_REACH = 24
 _STRONG_SEPARATOR = re.compile(r"[ \t]?[·•.\-–—/][ \t]?")
 _ANY_PLATE = re.compile("|".join(f"(?:{form})" for form in _PLATE_FORMATS))
+# The formats without their separators (outside character sets): "AB123CD", "1234BCD".
 _COMPACT_PLATE = re.compile(
-    "|".join(f"(?:{form.replace('-', '').replace(' ?', '').replace(' ', '')})" for form in _PLATE_FORMATS)
+    "|".join(f"(?:{re.sub(r'(?<=[]}])(?: [?]?|-)', '', form)})" for form in _PLATE_FORMATS)
 )
 
 def plates(doc: Document) -> Iterator[Span]:
