@@ -18,7 +18,7 @@ from typing import Literal
 
 from moderation.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, base_language, language_guess, locale_region
 from moderation.normal_form import Layer, NormalForm, digits_layer, normal_form
-from moderation.rules import behaviour, hate, pii, profiling, threat, vigilantism
+from moderation.rules import behaviour, frames, hate, pii, profiling, threat, vigilantism
 from moderation.rules.behaviour import DEFAULT_LIMITS, BehaviourLimits
 from moderation.rules.document import Document, Finding, Span, merge_spans
 from moderation.rules.folding import fold
@@ -43,7 +43,7 @@ __all__ = [
 Verdict = Literal["allow", "redact", "hold", "reject"]
 
 # Families in the order hits are listed: what a moderator should read first comes first.
-_CONTENT_RULES = (pii, vigilantism, threat, hate, profiling)
+_CONTENT_RULES = (pii, vigilantism, frames, threat, hate, profiling)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +116,18 @@ def screen(
     lexicon = loaded.get(language) or loaded[DEFAULT_LANGUAGE]
 
     hits: list[RuleHit] = []
+    # Phrases and intent frames may give the same code: one hit per code, with the spans of both.
+    by_code: dict[str, list[Span]] = {}
     for rule in _CONTENT_RULES:
         if rule is pii:
             found = _personal_data(form, doc, language, loaded)
         else:
             found = [_to_original(finding, form.words) for finding in rule.findings(doc)]
-        findings = sorted(found, key=lambda f: (f.spans[0] if f.spans else (0, 0), f.code))
+        for finding in found:
+            by_code.setdefault(finding.code, []).extend(finding.spans)
+    for family in ("pii.", "vigilantism.", "threat.", "hate.", "profiling."):
+        findings = [Finding(code, merge_spans(spans)) for code, spans in by_code.items() if code.startswith(family)]
+        findings.sort(key=lambda f: (f.spans[0] if f.spans else (0, 0), f.code))
         hits.extend(_hit(finding, lexicon) for finding in findings)
     hits.extend(_hit(Finding(code, ()), lexicon) for code in behaviour.codes(history, nearby, limits))
 

@@ -21,8 +21,29 @@ from typing import Any
 
 from moderation.normal_form import NumberWords, number_words_compile
 from moderation.rules.folding import fold_term
+from moderation.rules.frame_forms import inflected_forms
 from moderation.rules.phrases import Entry, LayeredMatcher, PhraseCompiler, PhraseError, PhraseMatcher
 from moderation.rules.reasons import REASONS, REDACTED_CODES
+
+# The slots of the intent frames (moderation/rules/frames.py); lemma slots are expanded to every form.
+FRAME_SLOTS: tuple[str, ...] = (
+    "call",
+    "target",
+    "second_person",
+    "harm_lemmas",
+    "detain_lemmas",
+    "until_we",
+    "lesson",
+    "publish_lemmas",
+    "exposed",
+    "audience",
+    "euphemism",
+    "weapons",
+    "consequence",
+    "hospital",
+    "future",
+)
+FRAME_LEMMA_SLOTS = {"harm_lemmas": "harm", "detain_lemmas": "detain", "publish_lemmas": "publish"}
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 
@@ -76,6 +97,7 @@ SCHEMA: dict[str, dict[str, type] | type] = {
         "not_after_number": list,
         "common_word_types": list,
     },
+    "frames": dict.fromkeys(FRAME_SLOTS, list),
     "normal_form": {
         "number_morphemes": list,
         "small_numbers": list,
@@ -240,6 +262,13 @@ def _vocabulary_entries(language: str, directory: Path) -> list[tuple[str, str]]
         entries.extend((f"profiling.{key}", phrase) for phrase in profiling[key])
     for key in _PII_VOCABULARY:
         entries.extend((f"pii.{key}", phrase) for phrase in data["pii"][key])
+    frames = data["frames"]
+    for slot in FRAME_SLOTS:
+        if slot in FRAME_LEMMA_SLOTS:
+            key = f"frame.{FRAME_LEMMA_SLOTS[slot]}"
+            entries.extend((key, form) for form in inflected_forms(language, tuple(frames[slot])))
+        else:
+            entries.extend((f"frame.{slot}", phrase) for phrase in frames[slot])
     # Titles, for names after a lower-case title ("la signora Ferraro"): one-letter and two-letter titles
     # that are also ordinary words ("m", "me") would only be noise.
     entries.extend(("pii.titles", title) for title in data["pii"]["titles"] if title.rstrip(".") not in _WORD_TITLES)
