@@ -190,7 +190,8 @@ def leet_folded(folded: str) -> str:
     return _LEET_WORD.sub(lambda match: match.group().translate(_LEET), folded)
 
 
-_LEET_HINT = re.compile(r"[a-z][013457@$!][a-z]|(?<![\w@$])[013457$][a-z]{3}")
+# Starts with the rare character, so that the regex engine only stops at digits and signs.
+_LEET_HINT = re.compile(r"[013457@$!](?:(?<=[a-z].)[a-z]|(?<![\w@$].)[a-z]{3})")
 
 
 # -- digits layer ------------------------------------------------------------------------------------------
@@ -204,54 +205,93 @@ class NumberWords:
     token: re.Pattern[str]  # one word made of number morphemes ("dreiundzwanzig", "vingt-trois")
     small: frozenset[str]  # words too common alone to be a number ("one", "un", "ein", "een")
     joiners: frozenset[str]  # words that join two number words ("et", "y")
+    # The morphemes and the words of two (or two joined by a third: "drei|und|zwanzig") of them, as typed and
+    # without accents: a report is checked against this set before any pattern runs.
+    words: frozenset[str]
 
 
 def number_words_compile(
     language: str, morphemes: Iterable[str], small: Iterable[str], joiners: Iterable[str]
 ) -> NumberWords:
-    alternation = "|".join(re.escape(m) for m in sorted({m.lower() for m in morphemes}, key=len, reverse=True))
+    parts = sorted({m.lower() for m in morphemes}, key=len, reverse=True)
+    alternation = "|".join(re.escape(m) for m in parts)
     token = re.compile(rf"(?:{alternation})(?:-?(?:{alternation}))*", re.IGNORECASE)
-    return NumberWords(language, token, frozenset(w.lower() for w in small), frozenset(w.lower() for w in joiners))
+    # Joining morphemes ("drei|und|zwanzig", "drie|ën|twintig") are common words of their own: only inside.
+    inner = [m for m in parts if m in _COMPOUND_JOINERS]
+    standalone = [m for m in parts if m not in inner]
+    words = {*standalone, *(a + b for a in parts for b in parts)}
+    words |= {a + j + b for a in parts for j in inner for b in parts}
+    words |= {_unaccented(word) for word in words}
+    return NumberWords(
+        language,
+        token,
+        frozenset(w.lower() for w in small),
+        frozenset(w.lower() for w in joiners),
+        frozenset(words),
+    )
 
 
-@functools.cache
-def _any_number_word(numbers: tuple[NumberWords, ...]) -> re.Pattern[str]:
-    """Every language's number words in one pattern, so that a report without any costs one scan."""
-    alternation = "|".join(f"(?:{grammar.token.pattern})" for grammar in numbers)
-    return re.compile(rf"(?<![^\W\d_])(?:{alternation})(?![^\W\d_])", re.IGNORECASE)
+_COMPOUND_JOINERS = frozenset({"und", "en", "ën"})
+
+
+def _unaccented(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 # Between two number words of one run: spaces, a comma or a hyphen, and maybe a joining word ("et", "y").
-_RUN_GAP = re.compile(r"[ \t,.\-/]{1,3}(?:(?:et|y|e|and|und|en)[ \t]{1,2})?", re.IGNORECASE)
+_RUN_GAP = re.compile(r"[ \t,.\-/]{1,3}")
 
 
-def _number_runs(text: str, numbers: tuple[NumberWords, ...]) -> list[tuple[int, int, str]]:
-    """Runs of number words (start, end, language): two or more words, or one that is not a small word."""
-    found = list(_any_number_word(numbers).finditer(text))
+@functools.cache
+def _number_vocabulary(numbers: tuple[NumberWords, ...]) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Every language's number words that are worth a look alone, the small ones, and all with joiners."""
+    small = frozenset().union(*(grammar.small for grammar in numbers))
+    words = frozenset().union(*(grammar.words for grammar in numbers))
+    return words - small, small, words | frozenset().union(*(grammar.joiners for grammar in numbers))
+
+
+def _number_runs(text: str, numbers: tuple[NumberWords, ...], folded: str | None = None) -> list[tuple[int, int, str]]:
+    """Runs of number words (start, end, language): two or more words, or one that is not a small word.
+
+    A word that is a number alone ("twenty", "dreiundzwanzig"), or three different small ones (a phone
+    number read out digit by digit), make a report worth a look; "two cars and one man" does not."""
+    big, small, known = _number_vocabulary(numbers)
+    tokens = set((folded if folded is not None else text.lower()).replace("-", " ").split())
+    tokens |= {token.strip(_PUNCTUATION) for token in tokens if not token[-1].isalpha()}
+    if tokens.isdisjoint(big) and len(tokens & small) < 3:
+        return []
+    # Number words and their positions, in order; runs are made of neighbours among them.
+    found = [m for m in _LETTERS.finditer(text) if m.group().lower() in known]
     runs: list[tuple[int, int, str]] = []
     index = 0
     while index < len(found):
         last = index
         while last + 1 < len(found) and _RUN_GAP.fullmatch(text, found[last].end(), found[last + 1].start()):
             last += 1
-        words = [match.group().lower() for match in found[index : last + 1]]
+        group = [match.group().lower() for match in found[index : last + 1]]
         for grammar in numbers:
-            if not all(grammar.token.fullmatch(word) for word in words):
-                continue
-            if len(words) >= 2 or words[0] not in grammar.small:
-                runs.append((found[index].start(), found[last].end(), grammar.language))
-            break
+            # Joining words ("et", "y") count inside a run, not at its ends.
+            inside = [word for word in group if word not in grammar.joiners]
+            edges = group[0] not in grammar.joiners and group[-1] not in grammar.joiners
+            if edges and inside and all(word in grammar.words for word in inside):
+                if len(inside) >= 2 or inside[0] not in grammar.small:
+                    runs.append((found[index].start(), found[last].end(), grammar.language))
+                break
         index = last + 1
     return runs
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_PUNCTUATION = ".,;:!?()[]{}\"'«»"
 
 
 _GROUPED_DIGITS = re.compile(r"\d+(?:[ ,.\-]{1,3}\d+)+")
 _GROUP_SEPARATOR = re.compile(r"[ ,.\-]{1,3}")
 
 
-def _numbers_spelled(text: str, numbers: tuple[NumberWords, ...]) -> list[Edit]:
+def _numbers_spelled(text: str, numbers: tuple[NumberWords, ...], folded: str | None) -> list[Edit]:
     edits: list[Edit] = []
-    for start, end, language in _number_runs(text, numbers):
+    for start, end, language in _number_runs(text, numbers, folded):
         piece = text[start:end]
         try:
             converted = alpha2digit(piece, language)
@@ -285,12 +325,27 @@ def spelled_email_pattern(at_words: tuple[str, ...], dot_words: tuple[str, ...])
     )
 
 
-def _emails_spelled(text: str, pattern: re.Pattern[str], dot_words: tuple[str, ...]) -> list[Edit]:
-    edits: list[Edit] = []
+@functools.cache
+def _spelled_dots(dot_words: tuple[str, ...]) -> re.Pattern[str]:
     words = "|".join(re.escape(w) for w in dot_words)
-    dots = re.compile(
-        rf"[ \t]{{0,3}}[\(\[\{{<]?[ \t]{{0,2}}(?:{words})[ \t]{{0,2}}[\)\]\}}>]?[ \t]{{0,3}}", re.IGNORECASE
-    )
+    pattern = rf"[ \t]{{0,3}}[\(\[\{{<]?[ \t]{{0,2}}(?:{words})[ \t]{{0,2}}[\)\]\}}>]?[ \t]{{0,3}}"
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_BRACKETED = re.compile(r"[\(\[\{<][ \t]{0,2}(?:@|[^\W\d_]{2,12})[ \t]{0,2}[\)\]\}>]")
+
+
+def _emails_spelled(
+    text: str, pattern: re.Pattern[str], dot_words: tuple[str, ...], folded: str | None = None
+) -> list[Edit]:
+    # The pattern is dear on a long report: it runs only when a dot is spelled or something is bracketed.
+    tokens = set((folded if folded is not None else text.lower()).split())
+    if tokens.isdisjoint(dot_words) and not ("(" in text or "[" in text or "{" in text or "<" in text):
+        return []
+    if tokens.isdisjoint(dot_words) and not _BRACKETED.search(text):
+        return []
+    edits: list[Edit] = []
+    dots = _spelled_dots(dot_words)
     for match in pattern.finditer(text):
         written = match.group()
         if "@" in written and "." in written and " " not in written:
@@ -337,12 +392,14 @@ def digits_layer(
     numbers: tuple[NumberWords, ...],
     at_words: tuple[str, ...],
     dot_words: tuple[str, ...],
+    folded: str | None = None,
 ) -> Layer:
     """The digits layer (see the module docstring), built on ``form``'s words layer. ``numbers`` are the
-    number-word grammars to try, most likely language first."""
+    number-word grammars to try, most likely language first; ``folded`` is the words layer folded, when the
+    caller has it (it spares lower-casing the report again)."""
     layer = form.words
     original_length = len(form.original)
-    emails = _emails_spelled(layer.text, spelled_email_pattern(at_words, dot_words), dot_words)
+    emails = _emails_spelled(layer.text, spelled_email_pattern(at_words, dot_words), dot_words, folded)
     layer = _apply(layer, emails, original_length)
-    layer = _apply(layer, _numbers_spelled(layer.text, numbers), original_length)
+    layer = _apply(layer, _numbers_spelled(layer.text, numbers, folded if not emails else None), original_length)
     return _apply(layer, _digits_joined(layer.text), original_length)

@@ -21,11 +21,14 @@ A threat frame inside quotes or after a reported-speech cue is the report of a t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from moderation.rules.document import Document, Finding, Term, merge_spans
+from moderation.rules.document import Document, Finding, Span, Term, merge_spans
+from moderation.rules.folding import fold_term
+from moderation.rules.lexicon import FRAME_CONTEXT_SLOTS, Lexicon
 
 # Between a harm verb and the person it is aimed at ("break your legs", "je vais te casser"): words and
 # spaces only, no punctuation ("take a break, you deserve it" is no threat), at most this many characters.
@@ -50,48 +53,81 @@ FRAMES: tuple[Frame, ...] = (
     Frame("threat.violence", ("future", "hospital", "second_person"), quoted_counts=False),
 )
 def findings(doc: Document) -> list[Finding]:
-    terms = [term for term in doc.vocabulary if term.key.startswith("frame.")]
-    if len(terms) < 2:
+    anchors = [term for term in doc.vocabulary if term.key.startswith("frame.")]
+    if not anchors:
         return []
-    found: dict[str, list[tuple[int, int]]] = {}
-    for sentence in _sentences(doc, terms):
-        by_slot: dict[str, list[Term]] = {}
+    found: dict[str, list[Span]] = {}
+    for (start, end), sentence in _sentences(doc, anchors):
+        by_slot: dict[str, list[Span]] = {}
         for term in sentence:
-            by_slot.setdefault(term.key[len("frame.") :], []).append(term)
+            by_slot.setdefault(term.key[len("frame.") :], []).append((term.start, term.end))
         for frame in FRAMES:
-            if all(slot in by_slot for slot in frame.slots):
-                used = [term for slot in frame.slots for term in by_slot[slot]]
-                if frame.quoted_counts or not any(doc.is_reported_speech(t.start, t.end) for t in used):
-                    found.setdefault(frame.code, []).extend(doc.span(t.start, t.end) for t in used)
-        for harm, person in _harm_aimed(doc, by_slot.get("harm", []), by_slot.get("second_person", [])):
-            if not doc.is_reported_speech(harm.start, harm.end):
-                found.setdefault("threat.violence", []).extend(
-                    [doc.span(harm.start, harm.end), doc.span(person.start, person.end)]
-                )
+            if not all(slot in by_slot or slot in FRAME_CONTEXT_SLOTS for slot in frame.slots):
+                continue
+            used = [span for slot in frame.slots if slot in by_slot for span in by_slot[slot]]
+            context = [_context(doc, slot, start, end) for slot in frame.slots if slot not in by_slot]
+            if not all(context):
+                continue
+            used.extend(span for spans in context for span in spans[:1])
+            if frame.quoted_counts or not any(doc.is_reported_speech(s, e) for s, e in used):
+                found.setdefault(frame.code, []).extend(doc.span(s, e) for s, e in used)
+        for harm, person in _harm_aimed(doc, by_slot.get("harm", []), start, end):
+            if not doc.is_reported_speech(*harm):
+                found.setdefault("threat.violence", []).extend([doc.span(*harm), doc.span(*person)])
     return [Finding(code, merge_spans(spans)) for code, spans in found.items()]
 
 
-def _sentences(doc: Document, terms: Sequence[Term]) -> Iterator[list[Term]]:
-    """The terms grouped by sentence of the folded text."""
+def _sentences(doc: Document, terms: Sequence[Term]) -> Iterator[tuple[Span, list[Term]]]:
+    """The terms grouped by sentence of the folded text, with the sentence's bounds."""
+    text = doc.lowered
     current: list[Term] = []
     for term in terms:
-        if current and _SENTENCE_END.search(doc.lowered, current[-1].end, term.start):
-            yield current
+        if current and _SENTENCE_END.search(text, current[-1].end, term.start):
+            yield _bounds(text, current), current
             current = []
         current.append(term)
     if current:
-        yield current
+        yield _bounds(text, current), current
 
 
-def _harm_aimed(doc: Document, harms: list[Term], persons: list[Term]) -> Iterator[tuple[Term, Term]]:
-    """A harm verb with a second person right after it ("kill you", "snap your arms", "dich abstechen" is
-    caught the other way) or a pronoun just before it ("ti spezzo", "te voy a romper", "je vais te casser")."""
+def _bounds(text: str, terms: list[Term]) -> Span:
+    start = max(text.rfind(mark, 0, terms[0].start) for mark in ".!?\n") + 1
+    end = min((i for i in (text.find(mark, terms[-1].end) for mark in ".!?\n") if i >= 0), default=len(text))
+    return start, end
+
+
+def _context(doc: Document, slot: str, start: int, end: int) -> list[Span]:
+    """Where a common-word slot ("him", "you", "every") is filled between ``start`` and ``end``."""
+    spans: list[Span] = []
+    for language in sorted(doc.languages):
+        pattern = context_pattern(doc.lexicons[language], slot)
+        spans.extend(match.span(1) for match in pattern.finditer(doc.padded, start, end + 1))
+    # doc.padded has one character in front of the folded text.
+    return sorted((s - 1, e - 1) for s, e in spans)
+
+
+@functools.cache
+def context_pattern(lexicon: Lexicon, slot: str) -> re.Pattern[str]:
+    words = sorted({fold_term(word).strip() for word in lexicon.data["frames"][slot] if word.strip()}, key=len)
+    # Words of a phrase are separated by spaces or punctuation; an apostrophe may be left out ("youll").
+    pieces = (re.escape(word).replace(r"\ ", r"\W{1,3}").replace("'", r"['\s]?") for word in reversed(words))
+    alternation = "|".join(pieces)
+    return re.compile(rf"(?<!\w)({alternation})(?!\w)")
+
+
+def _harm_aimed(doc: Document, harms: list[Span], start: int, end: int) -> Iterator[tuple[Span, Span]]:
+    """A harm verb with a second person right after it ("kill you", "snap your arms") or a pronoun just
+    before it ("ti spezzo", "te voy a romper", "je vais te casser")."""
+    if not harms:
+        return
     text = doc.lowered
     for harm in harms:
-        for person in persons:
-            if person.start >= harm.end and _ADJACENT.fullmatch(text, harm.end, person.start):
+        window_start = max(start, harm[0] - 20)
+        window_end = min(end, harm[1] + 24)
+        for person in _context(doc, "second_person", window_start, window_end):
+            if person[0] >= harm[1] and _ADJACENT.fullmatch(text, harm[1], person[0]):
                 yield harm, person
                 break
-            if person.end <= harm.start and _BEFORE_VERB.fullmatch(text, person.end, harm.start):
+            if person[1] <= harm[0] and _BEFORE_VERB.fullmatch(text, person[1], harm[0]):
                 yield harm, person
                 break

@@ -44,6 +44,9 @@ FRAME_SLOTS: tuple[str, ...] = (
     "future",
 )
 FRAME_LEMMA_SLOTS = {"harm_lemmas": "harm", "detain_lemmas": "detain", "publish_lemmas": "publish"}
+# Slots of common words ("him", "you", "every"): looked for only around the other slots' words, in the
+# sentence, never by the phrase scan of the whole report (they would match at every other word).
+FRAME_CONTEXT_SLOTS = ("call", "target", "second_person", "audience")
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 
@@ -264,6 +267,8 @@ def _vocabulary_entries(language: str, directory: Path) -> list[tuple[str, str]]
         entries.extend((f"pii.{key}", phrase) for phrase in data["pii"][key])
     frames = data["frames"]
     for slot in FRAME_SLOTS:
+        if slot in FRAME_CONTEXT_SLOTS:
+            continue
         if slot in FRAME_LEMMA_SLOTS:
             key = f"frame.{FRAME_LEMMA_SLOTS[slot]}"
             entries.extend((key, form) for form in inflected_forms(language, tuple(frames[slot])))
