@@ -197,7 +197,8 @@ _LEET_HINT = re.compile(r"[013457@$!](?:(?<=[a-z].)[a-z]|(?<![\w@$].)[a-z]{3})")
 # -- digits layer ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+# eq=False: compared and hashed by identity (one per lexicon), which caches keyed on them need to be cheap.
+@dataclass(frozen=True, eq=False)
 class NumberWords:
     """One language's number words, for finding numbers written in words before ``text2num`` reads them."""
 
@@ -242,12 +243,17 @@ def _unaccented(word: str) -> str:
 _RUN_GAP = re.compile(r"[ \t,.\-/]{1,3}")
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def _number_vocabulary(numbers: tuple[NumberWords, ...]) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """Every language's number words that are worth a look alone, the small ones, and all with joiners."""
     small = frozenset().union(*(grammar.small for grammar in numbers))
     words = frozenset().union(*(grammar.words for grammar in numbers))
-    return words - small, small, words | frozenset().union(*(grammar.joiners for grammar in numbers))
+    known = words | frozenset().union(*(grammar.joiners for grammar in numbers))
+    # "un", "ein", "een", "one" are articles more often than numbers: they do not count towards three.
+    return words - small, small - _ARTICLES, known
+
+
+_ARTICLES = frozenset({"one", "un", "une", "uno", "una", "ein", "eine", "een"})
 
 
 def _number_runs(text: str, numbers: tuple[NumberWords, ...], folded: str | None = None) -> list[tuple[int, int, str]]:
@@ -256,8 +262,7 @@ def _number_runs(text: str, numbers: tuple[NumberWords, ...], folded: str | None
     A word that is a number alone ("twenty", "dreiundzwanzig"), or three different small ones (a phone
     number read out digit by digit), make a report worth a look; "two cars and one man" does not."""
     big, small, known = _number_vocabulary(numbers)
-    tokens = set((folded if folded is not None else text.lower()).replace("-", " ").split())
-    tokens |= {token.strip(_PUNCTUATION) for token in tokens if not token[-1].isalpha()}
+    tokens = words_of(folded if folded is not None else text.lower())
     if tokens.isdisjoint(big) and len(tokens & small) < 3:
         return []
     # Number words and their positions, in order; runs are made of neighbours among them.
@@ -282,6 +287,15 @@ def _number_runs(text: str, numbers: tuple[NumberWords, ...], folded: str | None
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@functools.lru_cache(maxsize=4)
+def words_of(lowered: str) -> frozenset[str]:
+    """The words of a lower-case text, also without the punctuation around them; remembered for the few
+    texts being screened, as both spelled-out checks ask."""
+    tokens = set(lowered.replace("-", " ").split())
+    tokens |= {token.strip(_PUNCTUATION) for token in tokens if not token[-1].isalpha()}
+    return frozenset(tokens)
 _PUNCTUATION = ".,;:!?()[]{}\"'«»"
 
 
@@ -339,7 +353,7 @@ def _emails_spelled(
     text: str, pattern: re.Pattern[str], dot_words: tuple[str, ...], folded: str | None = None
 ) -> list[Edit]:
     # The pattern is dear on a long report: it runs only when a dot is spelled or something is bracketed.
-    tokens = set((folded if folded is not None else text.lower()).split())
+    tokens = words_of(folded if folded is not None else text.lower())
     if tokens.isdisjoint(dot_words) and not ("(" in text or "[" in text or "{" in text or "<" in text):
         return []
     if tokens.isdisjoint(dot_words) and not _BRACKETED.search(text):
