@@ -156,7 +156,6 @@ class _CharTable(dict[str, str]):
 
 
 _CHAR_TABLE = _CharTable()
-# Non-ASCII characters, plus the ASCII ones nobody writes by accident: only these are looked at.
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
@@ -164,12 +163,15 @@ def normal_form(text: str) -> NormalForm:
     """The words layer of ``text`` (see the module docstring)."""
     if text.isascii():
         return NormalForm(text, Layer(text))
-    edits: list[Edit] = []
-    for match in _NON_ASCII.finditer(text):
-        char = match.group()
-        normal = _CHAR_TABLE[char]
-        if normal != char:
-            edits.append((match.start(), match.end(), normal))
+    # Most non-ASCII in a report is accented Latin letters, which stay: look at distinct characters first.
+    changing = {char for char in set(_NON_ASCII.findall(text)) if _CHAR_TABLE[char] != char}
+    if not changing:
+        return NormalForm(text, Layer(text))
+    edits: list[Edit] = [
+        (match.start(), match.end(), _CHAR_TABLE[match.group()])
+        for match in _NON_ASCII.finditer(text)
+        if match.group() in changing
+    ]
     return NormalForm(text, _apply(Layer(text), edits, len(text)))
 
 
