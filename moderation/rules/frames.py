@@ -53,16 +53,18 @@ FRAMES: tuple[Frame, ...] = (
     Frame("threat.violence", ("future", "hospital", "second_person"), quoted_counts=False),
 )
 def findings(doc: Document) -> list[Finding]:
-    anchors = [term for term in doc.vocabulary if term.key.startswith("frame.")]
+    anchors = [term for term in doc.vocabulary if term.key.startswith("frame.") or term.key == "pii.institution_cues"]
     if not anchors:
         return []
     found: dict[str, list[Span]] = {}
     for (start, end), sentence in _sentences(doc, anchors):
         by_slot: dict[str, list[Span]] = {}
         for term in sentence:
-            by_slot.setdefault(term.key[len("frame.") :], []).append((term.start, term.end))
+            by_slot.setdefault(term.key.rpartition(".")[2], []).append((term.start, term.end))
         for frame in FRAMES:
             if not all(slot in by_slot or slot in FRAME_CONTEXT_SLOTS for slot in frame.slots):
+                continue
+            if frame.code == "vigilantism.identify" and _published_by_institution(by_slot):
                 continue
             used = [span for slot in frame.slots if slot in by_slot for span in by_slot[slot]]
             context = [_context(doc, slot, start, end) for slot in frame.slots if slot not in by_slot]
@@ -75,6 +77,13 @@ def findings(doc: Document) -> list[Finding]:
             if not doc.is_reported_speech(*harm):
                 found.setdefault("threat.violence", []).extend([doc.span(*harm), doc.span(*person)])
     return [Finding(code, merge_spans(spans)) for code, spans in found.items()]
+
+
+def _published_by_institution(by_slot: dict[str, list[Span]]) -> bool:
+    """ "The police shared his photo on Facebook": an institution named before the verb is the one
+    publishing (a police appeal), not a call to the readers."""
+    first_verb = min(start for start, _ in by_slot["publish"])
+    return any(end <= first_verb for _, end in by_slot.get("institution_cues", []))
 
 
 def _sentences(doc: Document, terms: Sequence[Term]) -> Iterator[tuple[Span, list[Term]]]:
