@@ -19,7 +19,7 @@ shared virtual machine: to compare two versions of the engine, run both in one p
 docs/moderation.md for the method).
 
 It never imports Django and touches no database: the engine is pure. The product's aim is at least
-2,000 reports/s per core.
+5,000 reports per CPU-second and a p99 under 1 ms, normalisation included.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 from moderation.engine import Draft, ReporterHistory, screen, warm_up  # noqa: E402
 
-AIM_REPORTS_PER_SECOND = 2000
+# Issue 15's aims, normal form included: 5,000 reports per CPU-second, p99 under 1 ms.
+AIM_REPORTS_PER_SECOND = 5000
+AIM_P99_MS = 1.0
 HELDOUT = ROOT / "tests" / "moderation" / "cases" / "heldout.jsonl"
 
 # Ordinary sentences of citizens' reports, written for this benchmark.
@@ -239,7 +241,7 @@ def main() -> None:
     print(
         f"throughput {throughput:,.0f} reports per CPU-second ({len(texts) / wall:,.0f}/s wall); "
         f"latency (CPU) p50 {_percentile(all_ms, 0.5):.3f} ms, "
-        f"p99 {_percentile(all_ms, 0.99):.3f} ms (aim: {AIM_REPORTS_PER_SECOND:,} reports/s)"
+        f"p99 {_percentile(all_ms, 0.99):.3f} ms (aims: {AIM_REPORTS_PER_SECOND:,} reports/s, p99 {AIM_P99_MS} ms)"
     )
     print("per language:   reports/s   p50 ms   p99 ms")
     for language in SENTENCES:
@@ -251,7 +253,8 @@ def main() -> None:
         if ms:
             label = f"{low}-{high - 1}"
             print(f"  {label:<12} {_row(ms)}")
-    print("met" if throughput >= AIM_REPORTS_PER_SECOND else "NOT met", "the aim")
+    print("throughput aim", "met" if throughput >= AIM_REPORTS_PER_SECOND else "NOT met")
+    print("p99 aim", "met" if _percentile(all_ms, 0.99) <= AIM_P99_MS else "NOT met")
 
 
 if __name__ == "__main__":
