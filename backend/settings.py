@@ -49,9 +49,11 @@ INSTALLED_APPS = [
     "channels",
     "procrastinate.contrib.django",
     "backend",
+    "reports",
     "moderation",
     "referrals",
     "alerts",
+    "workflows",
     "maps",
     "api",
 ]
@@ -191,7 +193,7 @@ REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 180, minimum=1)
 REPORT_DESCRIPTION_MAX_CHARS = 2000
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 48, minimum=1)
 # Categories, the service area, districts and the partner directory are kept per process for this long
-# (alerts/reference.py, referrals/directory.py); a change made in one process is seen there at once.
+# (reports/reference.py, referrals/directory.py); a change made in one process is seen there at once.
 REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 30, minimum=0)
 # Threads per server process that run requests' Django code (backend/asgi.py): few, so that requests queue
 # in order instead of sharing the cores; more than one, so that one runs while another waits for PostgreSQL.
@@ -289,6 +291,9 @@ REFERRAL_WEBHOOK_TIMEOUT_SECONDS = env_int("REFERRAL_WEBHOOK_TIMEOUT_SECONDS", 1
 REFERRAL_DELIVERY_LEASE_SECONDS = env_int("REFERRAL_DELIVERY_LEASE_SECONDS", 120, minimum=2)
 if REFERRAL_DELIVERY_LEASE_SECONDS <= REFERRAL_WEBHOOK_TIMEOUT_SECONDS:
     raise ImproperlyConfigured("REFERRAL_DELIVERY_LEASE_SECONDS must be longer than REFERRAL_WEBHOOK_TIMEOUT_SECONDS")
+# Deliveries to one partner in flight at once, across all workers: a partner that hangs holds this many
+# job slots. Keep PROCRASTINATE_WORKER_CONCURRENCY × workers well above it.
+REFERRAL_PARTNER_CONCURRENCY = env_int("REFERRAL_PARTNER_CONCURRENCY", 2, minimum=1)
 REFERRAL_EMAIL_FROM = env_str("REFERRAL_EMAIL_FROM", "Lantern referrals <referrals@localhost>") or ""
 # E-mail (Django's mailers): referrals to e-mail partners. SMTP in production, the console in development.
 _EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
@@ -344,7 +349,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -363,9 +368,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "ReportKindEnum": "alerts.models.Report.Kind",
-        "ReportStatusEnum": "alerts.models.Report.Status",
-        "CategoryGroupEnum": "alerts.models.Category.Group",
+        "ReportKindEnum": "reports.models.Report.Kind",
+        "ReportStatusEnum": "reports.models.Report.Status",
+        "CategoryGroupEnum": "reports.models.Category.Group",
         "DecisionOutcomeEnum": "moderation.models.Decision.Outcome",
         "RuleActionEnum": "moderation.models.RuleHit.Action",
     },
@@ -373,6 +378,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- background jobs ---------------------------------------------------------------------------
 PROCRASTINATE_ON_APP_READY = None
+# Jobs one worker process runs at once (procrastinate's own default is 1). With one slot, a partner that
+# hangs for its timeout held every other job; with several, REFERRAL_PARTNER_CONCURRENCY keeps it to its
+# share. The same variable procrastinate's command line reads, so `--concurrency` and it agree.
+PROCRASTINATE_WORKER_DEFAULTS = {"concurrency": env_int("PROCRASTINATE_WORKER_CONCURRENCY", 4, minimum=1)}
 
 # --- security (safe defaults in production; `manage.py check --deploy` passes) -----------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_HEADER else None
