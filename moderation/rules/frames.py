@@ -51,6 +51,7 @@ FRAMES: tuple[Frame, ...] = (
     Frame("vigilantism.identify", ("publish", "exposed", "audience"), quoted_counts=True),
     Frame("threat.violence", ("future", "consequence"), quoted_counts=False),
     Frame("threat.violence", ("future", "hospital", "second_person"), quoted_counts=False),
+    Frame("threat.violence", ("future", "hospital", "soon"), quoted_counts=False),
 )
 def findings(doc: Document) -> list[Finding]:
     anchors = [term for term in doc.vocabulary if term.key.startswith("frame.") or term.key == "pii.institution_cues"]
@@ -73,6 +74,9 @@ def findings(doc: Document) -> list[Finding]:
             used.extend(span for spans in context for span in spans[:1])
             if frame.quoted_counts or not any(doc.is_reported_speech(s, e) for s, e in used):
                 found.setdefault(frame.code, []).extend(doc.span(s, e) for s, e in used)
+        for incite, harm in _incited(doc, by_slot.get("harm", []), start, end):
+            if not doc.is_reported_speech(*harm):
+                found.setdefault("threat.incitement", []).extend([doc.span(*incite), doc.span(*harm)])
         for harm, person in _harm_aimed(doc, by_slot.get("harm", []), start, end):
             if not doc.is_reported_speech(*harm):
                 found.setdefault("threat.violence", []).extend([doc.span(*harm), doc.span(*person)])
@@ -119,9 +123,27 @@ def _context(doc: Document, slot: str, start: int, end: int) -> list[Span]:
 def context_pattern(lexicon: Lexicon, slot: str) -> re.Pattern[str]:
     words = sorted({fold_term(word).strip() for word in lexicon.data["frames"][slot] if word.strip()}, key=len)
     # Words of a phrase are separated by spaces or punctuation; an apostrophe may be left out ("youll").
-    pieces = (re.escape(word).replace(r"\ ", r"\W{1,3}").replace("'", r"['\s]?") for word in reversed(words))
+    # "#" is a number or a time ("at # tonight", "um # uhr", "à #h").
+    pieces = (
+        re.escape(word).replace(r"\ ", r"\W{1,3}").replace("'", r"['\s]?").replace(r"\#", r"\d{1,2}(?:[:.h]\d{2})?h?")
+        for word in reversed(words)
+    )
     alternation = "|".join(pieces)
     return re.compile(rf"(?<!\w)({alternation})(?!\w)")
+
+
+# Between "someone should" and the harm verb: at most four words ("jemand sollte dem Typen das Auto
+# abfackeln"); "someone should call the police before they burn it down" is further.
+_INCITE_GAP = re.compile(r"\W{1,3}(?:[\w'’-]+\W{1,3}){0,4}")
+
+
+def _incited(doc: Document, harms: list[Span], start: int, end: int) -> Iterator[tuple[Span, Span]]:
+    """A call on others to do harm: "someone should torch his van", "qualcuno dovrebbe bruciargli"."""
+    for harm in harms:
+        for incite in _context(doc, "incite", max(start, harm[0] - 48), harm[0]):
+            if _INCITE_GAP.fullmatch(doc.lowered, incite[1], harm[0]):
+                yield incite, harm
+                break
 
 
 def _harm_aimed(doc: Document, harms: list[Span], start: int, end: int) -> Iterator[tuple[Span, Span]]:

@@ -42,11 +42,13 @@ FRAME_SLOTS: tuple[str, ...] = (
     "consequence",
     "hospital",
     "future",
+    "soon",
+    "incite",
 )
 FRAME_LEMMA_SLOTS = {"harm_lemmas": "harm", "detain_lemmas": "detain", "publish_lemmas": "publish"}
 # Slots of common words ("him", "you", "every"): looked for only around the other slots' words, in the
 # sentence, never by the phrase scan of the whole report (they would match at every other word).
-FRAME_CONTEXT_SLOTS = ("call", "target", "second_person", "audience")
+FRAME_CONTEXT_SLOTS = ("call", "target", "second_person", "audience", "soon", "incite")
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 
