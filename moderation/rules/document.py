@@ -10,7 +10,7 @@ from functools import cached_property
 from moderation.normal_form import leet_folded
 from moderation.rules.folding import Folded, fold
 from moderation.rules.lexicon import Lexicon, content_matcher, descriptor_matcher, is_signal_key
-from moderation.rules.phrases import PhraseMatch
+from moderation.rules.phrase_matchers import PhraseMatch
 
 Span = tuple[int, int]
 

@@ -22,7 +22,8 @@ from typing import Any
 from moderation.normal_form import NumberWords, number_words_compile
 from moderation.rules.folding import fold_term
 from moderation.rules.frame_forms import inflected_forms
-from moderation.rules.phrases import Entry, LayeredMatcher, PhraseCompiler, PhraseError, PhraseMatcher
+from moderation.rules.phrase_matchers import Entry, LayeredMatcher, PhraseMatcher
+from moderation.rules.phrases import PhraseCompiler, PhraseError
 from moderation.rules.reasons import REASONS, REDACTED_CODES
 
 # The slots of the intent frames (moderation/rules/frames.py); lemma slots are expanded to every form.
