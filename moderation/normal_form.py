@@ -326,18 +326,33 @@ def _numbers_spelled(text: str, numbers: tuple[NumberWords, ...], folded: str | 
 _TOP_LEVEL = "com|net|org|info|eu|be|fr|de|nl|es|it|lu|at|ch|uk|co|io|me"
 
 
+@dataclass(frozen=True)
+class SpelledEmail:
+    """An e-mail address spelled out, found from its "at": searching from the user name would try up to 64
+    characters at every word of the report."""
+
+    at_words: frozenset[str]
+    anchor: re.Pattern[str]  # "@" or an at-word
+    user: re.Pattern[str]  # the user name ending just before the at-word (and its bracket)
+    tail: re.Pattern[str]  # after the at-word: its bracket, the host, spelled or written dots, the ending
+
+
 @functools.cache
-def spelled_email_pattern(at_words: tuple[str, ...], dot_words: tuple[str, ...]) -> re.Pattern[str]:
+def spelled_email_pattern(at_words: tuple[str, ...], dot_words: tuple[str, ...]) -> SpelledEmail:
     at = "|".join(re.escape(w) for w in sorted(set(at_words), key=len, reverse=True))
     dot = "|".join(re.escape(w) for w in sorted(set(dot_words), key=len, reverse=True))
     left = r"[\(\[\{<]?[ \t]{0,2}"
     right = r"[ \t]{0,2}[\)\]\}>]?"
-    at_part = rf"(?:[ \t]{{0,3}}{left}(?:@|{at}){right}[ \t]{{0,3}}|(?<=[ \t])@[ \t]{{1,3}})"
     dot_part = rf"(?:[ \t]{{0,3}}{left}(?:{dot}){right}[ \t]{{0,3}}|\.)"
-    return re.compile(
-        rf"(?<![\w.+-])(?P<user>[\w.+-]{{1,64}}){at_part}(?P<host>[\w-]{{1,63}}(?:{dot_part}[\w-]{{1,63}}){{0,3}}?)"
-        rf"{dot_part}(?P<tld>{_TOP_LEVEL})(?![\w-])",
-        re.IGNORECASE,
+    return SpelledEmail(
+        at_words=frozenset(word.lower() for word in at_words),
+        anchor=re.compile(rf"@|(?<!\w)(?:{at})(?!\w)", re.IGNORECASE),
+        user=re.compile(rf"(?<![\w.+-])(?P<user>[\w.+-]{{1,64}})[ \t]{{0,3}}{left}$"),
+        tail=re.compile(
+            rf"{right}[ \t]{{0,3}}(?P<host>[\w-]{{1,63}}(?:{dot_part}[\w-]{{1,63}}){{0,3}}?){dot_part}"
+            rf"(?P<tld>{_TOP_LEVEL})(?![\w-])",
+            re.IGNORECASE,
+        ),
     )
 
 
@@ -352,27 +367,39 @@ _BRACKETED = re.compile(r"[\(\[\{<][ \t]{0,2}(?:@|[^\W\d_]{2,12})[ \t]{0,2}[\)\]
 
 
 def _emails_spelled(
-    text: str, pattern: re.Pattern[str], dot_words: tuple[str, ...], folded: str | None = None
+    text: str, pattern: SpelledEmail, dot_words: tuple[str, ...], folded: str | None = None
 ) -> list[Edit]:
-    # The pattern is dear on a long report: it runs only when a dot is spelled or something is bracketed.
-    tokens = words_of(folded if folded is not None else text.lower())
-    if tokens.isdisjoint(dot_words) and not ("(" in text or "[" in text or "{" in text or "<" in text):
+    # Only when a dot is spelled or something is bracketed, and an "at" is there: substring tests first.
+    lowered = folded if folded is not None else text.lower()
+    bracketed = ("(" in text or "[" in text or "{" in text or "<" in text) and _BRACKETED.search(text) is not None
+    if not bracketed and not any(word in lowered for word in dot_words):
         return []
-    if tokens.isdisjoint(dot_words) and not _BRACKETED.search(text):
+    tokens = words_of(lowered)
+    if not bracketed and tokens.isdisjoint(dot_words):
+        return []
+    if "@" not in text and tokens.isdisjoint(pattern.at_words):
         return []
     edits: list[Edit] = []
     dots = _spelled_dots(dot_words)
-    for match in pattern.finditer(text):
-        written = match.group()
+    covered = 0
+    for at in pattern.anchor.finditer(text):
+        if at.start() < covered:
+            continue
+        user = pattern.user.search(text, max(0, at.start() - 72), at.start())
+        tail = pattern.tail.match(text, at.end()) if user is not None else None
+        if user is None or tail is None:
+            continue
+        written = text[user.start() : tail.end()]
         if "@" in written and "." in written and " " not in written:
             continue  # already an address as written
         # "look at instagram.com": a bare "at" before a real domain is English; a spelled address has its
         # "at" in brackets, or its dot spelled too.
-        rest = text[match.end("user") : match.end()]
+        rest = text[user.end("user") : tail.end()]
         if not any(bracket in rest for bracket in "([{<@") and not dots.search(rest):
             continue
-        host = dots.sub(".", match.group("host"))
-        edits.append((match.start(), match.end(), f"{match.group('user')}@{host}.{match.group('tld').lower()}"))
+        host = dots.sub(".", tail.group("host"))
+        edits.append((user.start(), tail.end(), f"{user.group('user')}@{host}.{tail.group('tld').lower()}"))
+        covered = tail.end()
     return edits
 
 
