@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.engine import _email_words
+from moderation.engine import Draft, _email_words, screen
 from moderation.normal_form import digits_layer, leet_folded, normal_form
 from moderation.rules.lexicon import lexicons
 
@@ -134,3 +134,26 @@ def test_it_writes_spelled_e_mail_addresses_with_at_and_dot(typed: str) -> None:
 def test_it_does_not_take_ordinary_at_and_point_for_an_address(typed: str) -> None:
     text, _ = _digits(typed)
     assert "@" not in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "removed"),
+    [
+        ("ring 06🔸71🔸84🔸22🔸19 tonight", "06🔸71🔸84🔸22🔸19"),
+        (
+            "his mobile is zero seven nine one one, four eight two, three zero five ok",
+            "zero seven nine one one, four eight two, three zero five",
+        ),
+        ("mail kev.barton (at) gmail (dot) com now", "kev.barton (at) gmail (dot) com"),
+        ("It was Јаvіеr Nа\u200bvаrrо again", "Јаvіеr Nа\u200bvаrrо"),
+        ("he lives at twenty-three Hazel Road", "twenty-three Hazel Road"),
+        ("plate ex·123·ab seen", "ex·123·ab"),
+    ],
+)
+def test_it_redacts_what_the_citizen_typed_not_what_the_engine_rewrote(typed: str, removed: str) -> None:
+    screening = screen(Draft(text=typed))
+    spans = [typed[start:end] for hit in screening.hits for start, end in hit.spans]
+    assert removed in spans
+    assert removed not in screening.redacted_text
+    assert screening.redacted_text.startswith(typed[: typed.index(removed)])
+    assert screening.redacted_text.endswith(typed[typed.index(removed) + len(removed) :])
