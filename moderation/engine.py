@@ -148,7 +148,8 @@ def _personal_data(form: NormalForm, doc: Document, language: str, loaded: Mappi
     order = (language, *sorted(doc.languages - {language}), *sorted(set(loaded) - doc.languages - {language}))
     numbers = tuple(loaded[code].number_words for code in order if code in loaded)
     at_words, dot_words = _email_words(tuple(loaded.values()))
-    digits = digits_layer(form, numbers, at_words, dot_words, doc.lowered)
+    seen = [doc.lowered[t.start : t.end] for t in doc.vocabulary if t.key == "number.word"]
+    digits = digits_layer(form, numbers, at_words, dot_words, doc.lowered, seen)
     if digits.text == form.text:
         return [_to_original(finding, form.words) for finding in pii.findings(doc)]
     digits_doc = Document(digits.text, languages=doc.languages, lexicons=doc.lexicons, region=doc.region)

@@ -258,12 +258,17 @@ def _number_vocabulary(numbers: tuple[NumberWords, ...]) -> tuple[frozenset[str]
 _ARTICLES = frozenset({"one", "un", "une", "uno", "una", "ein", "eine", "een"})
 
 
-def _number_runs(text: str, numbers: tuple[NumberWords, ...], folded: str | None = None) -> list[tuple[int, int, str]]:
+def _number_runs(
+    text: str, numbers: tuple[NumberWords, ...], folded: str | None = None, seen: Sequence[str] | None = None
+) -> list[tuple[int, int, str]]:
     """Runs of number words (start, end, language): two or more words, or one that is not a small word.
 
     A word that is a number alone ("twenty", "dreiundzwanzig"), or three different small ones (a phone
     number read out digit by digit), make a report worth a look; "two cars and one man" does not."""
     big, small, known = _number_vocabulary(numbers)
+    if seen is not None and len(set(seen) & small) < 3 and not any(word not in small for word in seen):
+        # The phrase scan found no number word worth a look: no need to split the report into words.
+        return []
     tokens = words_of(folded if folded is not None else text.lower())
     if tokens.isdisjoint(big) and len(tokens & small) < 3:
         return []
@@ -305,9 +310,11 @@ _GROUPED_DIGITS = re.compile(r"\d+(?:[ ,.\-]{1,3}\d+)+")
 _GROUP_SEPARATOR = re.compile(r"[ ,.\-]{1,3}")
 
 
-def _numbers_spelled(text: str, numbers: tuple[NumberWords, ...], folded: str | None) -> list[Edit]:
+def _numbers_spelled(
+    text: str, numbers: tuple[NumberWords, ...], folded: str | None, seen: Sequence[str] | None = None
+) -> list[Edit]:
     edits: list[Edit] = []
-    for start, end, language in _number_runs(text, numbers, folded):
+    for start, end, language in _number_runs(text, numbers, folded, seen):
         piece = text[start:end]
         try:
             converted = alpha2digit(piece, language)
@@ -436,13 +443,16 @@ def digits_layer(
     at_words: tuple[str, ...],
     dot_words: tuple[str, ...],
     folded: str | None = None,
+    number_words: Sequence[str] | None = None,
 ) -> Layer:
     """The digits layer (see the module docstring), built on ``form``'s words layer. ``numbers`` are the
     number-word grammars to try, most likely language first; ``folded`` is the words layer folded, when the
-    caller has it (it spares lower-casing the report again)."""
+    caller has it (it spares lower-casing the report again); ``number_words`` are the number words the
+    phrase scan found in it, when the caller has them (they spare splitting the report into words)."""
     layer = form.words
     original_length = len(form.original)
     emails = _emails_spelled(layer.text, spelled_email_pattern(at_words, dot_words), dot_words, folded)
     layer = _apply(layer, emails, original_length)
-    layer = _apply(layer, _numbers_spelled(layer.text, numbers, folded if not emails else None), original_length)
+    spelled = _numbers_spelled(layer.text, numbers, folded if not emails else None, number_words)
+    layer = _apply(layer, spelled, original_length)
     return _apply(layer, _digits_joined(layer.text), original_length)

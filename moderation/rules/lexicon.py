@@ -268,6 +268,7 @@ def _vocabulary_entries(language: str, directory: Path) -> list[tuple[str, str]]
         entries.extend((f"profiling.{key}", phrase) for phrase in profiling[key])
     for key in _PII_VOCABULARY:
         entries.extend((f"pii.{key}", phrase) for phrase in data["pii"][key])
+    entries.extend(("number.word", phrase) for phrase in _number_phrases(data["normal_form"]))
     frames = data["frames"]
     for slot in FRAME_SLOTS:
         if slot in FRAME_CONTEXT_SLOTS:
@@ -284,6 +285,20 @@ def _vocabulary_entries(language: str, directory: Path) -> list[tuple[str, str]]
 
 
 _WORD_TITLES = frozenset({"m", "me"})
+# Number words as the phrase scan finds them, so that a report without any is not split into words to look:
+# every morpheme but the joining ones and the articles, and the longer ones also as the start of a
+# compound ("drei*" for "dreiundzwanzig", "vent*" for "ventitré").
+_NUMBER_ARTICLES = frozenset({"one", "un", "une", "uno", "una", "ein", "eine", "een", "und", "en", "ën", "oh"})
+
+
+def _number_phrases(section: Mapping[str, Any]) -> list[str]:
+    phrases: list[str] = []
+    for morpheme in section["number_morphemes"]:
+        word = morpheme.strip().lower()
+        if not word or word in _NUMBER_ARTICLES:
+            continue
+        phrases.append(f"{word}*" if len(word) >= 4 else word)
+    return phrases
 # Cue words of the pii section found by the phrase scan (the others are word sets, checked directly).
 _PII_VOCABULARY = (
     "name_cues",
