@@ -9,11 +9,12 @@ address published to a place or an audience, a euphemism ("visit", "welcome") th
 So each lexicon lists, per language, the words that fill the *slots* of a frame (``frames`` section):
 ``call`` (a collective call: "let's", "who's up for", "wer ist dabei"), ``target`` (a third person:
 "him", "lui", "ihn"), ``second_person``, ``harm_lemmas`` / ``detain_lemmas`` / ``publish_lemmas`` (verbs as
-lemmas, whose every inflected form is taken from ``simplemma``'s dictionaries when the lexicon is compiled:
-"spezzare" gives "spezzo", "spezzerò"...), ``until_we``, ``lesson``, ``exposed`` ("his face", "sa photo"),
-``audience`` ("every lamppost", "the group"), ``euphemism``, ``weapons``, ``consequence``, ``hospital`` and
-``future`` ("you'll", "vas a", "du brauchst"). The frames below, the same in every language, say which
-slots must meet in one sentence. Slot words are found by the one phrase scan every report gets anyway.
+lemmas, whose every inflected form is stored beside the lexicon, built from ``simplemma``'s dictionaries by
+``manage.py moderation_forms_build``: "spezzare" gives "spezzo", "spezzerò"...), ``until_we``, ``lesson``,
+``exposed`` ("his face", "sa photo"), ``audience`` ("every lamppost", "the group"), ``euphemism``,
+``weapons``, ``consequence``, ``hospital`` and ``future`` ("you'll", "vas a", "du brauchst"). The frames
+below, the same in every language, say which slots must meet in one sentence. Slot words are found by the
+one phrase scan every report gets anyway.
 
 A threat frame inside quotes or after a reported-speech cue is the report of a threat, not one (see
 ``threat``); a vigilantism frame counts wherever it is, as passing the call on spreads it.

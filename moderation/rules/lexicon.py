@@ -21,7 +21,7 @@ from typing import Any
 
 from moderation.normal_form import NumberWords, number_words_compile
 from moderation.rules.folding import fold_term
-from moderation.rules.frame_forms import inflected_forms
+from moderation.rules.frame_forms import BUILD_COMMAND, FORMS_DIRECTORY, stored_forms
 from moderation.rules.phrase_matchers import Entry, LayeredMatcher, PhraseMatcher
 from moderation.rules.phrases import PhraseCompiler, PhraseError
 from moderation.rules.reasons import REASONS, REDACTED_CODES
@@ -275,13 +275,29 @@ def _vocabulary_entries(language: str, directory: Path) -> list[tuple[str, str]]
             continue
         if slot in FRAME_LEMMA_SLOTS:
             key = f"frame.{FRAME_LEMMA_SLOTS[slot]}"
-            entries.extend((key, form) for form in inflected_forms(language, tuple(frames[slot])))
+            entries.extend((key, form) for form in _lemma_forms(language, slot, frames[slot], directory))
         else:
             entries.extend((f"frame.{slot}", phrase) for phrase in frames[slot])
     # Titles, for names after a lower-case title ("la signora Ferraro"): one-letter and two-letter titles
     # that are also ordinary words ("m", "me") would only be noise.
     entries.extend(("pii.titles", title) for title in data["pii"]["titles"] if title.rstrip(".") not in _WORD_TITLES)
     return entries
+
+
+def _lemma_forms(language: str, slot: str, lemmas: Sequence[str], directory: Path) -> list[str]:
+    stored = stored_forms(language, directory)
+    forms: list[str] = []
+    for lemma in (lemma.strip() for lemma in lemmas):
+        if not lemma:
+            continue
+        if lemma not in stored:
+            # A lexicon edited without its forms: refused, rather than matching the bare lemma only.
+            raise LexiconError(
+                f"{language}.json, frames.{slot}: no stored forms for {lemma!r} in "
+                f"{FORMS_DIRECTORY}/{language}.json; run {BUILD_COMMAND}"
+            )
+        forms.extend(stored[lemma])
+    return sorted(set(forms))
 
 
 _WORD_TITLES = frozenset({"m", "me"})
