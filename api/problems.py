@@ -8,11 +8,12 @@ a ``title`` and ``detail`` in the caller's language (``Accept-Language``), the `
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -63,6 +64,25 @@ class ServiceBusy(exceptions.APIException):
 
     def __init__(self) -> None:
         super().__init__(detail=_("Lantern is busy. Nothing was stored; send it again in a few seconds."))
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """PostgreSQL dropped the connection (a restart, a failover) or cannot be reached. Connections are
+    checked as they leave the pool, so this is a request whose connection died while it ran: what it wrote
+    was rolled back or never sent, unless the commit itself was cut off. The apps retry with the same
+    ``Idempotency-Key``, which answers the first response if the commit did happen."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "database-unavailable"
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__(detail=_("Lantern cannot reach its database just now. Send it again in a few seconds."))
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is a lost or refused database connection (not a pool timeout: that is ServiceBusy)."""
+    return isinstance(exc, (OperationalError, InterfaceError)) and not isinstance(exc.__cause__, PoolTimeout)
 
 
 _TITLES = {
@@ -174,6 +194,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     elif isinstance(exc, OperationalError) and isinstance(exc.__cause__, PoolTimeout):
         logger.warning("no database connection free within the pool timeout: answered 503")
         exc = ServiceBusy()
+    elif database_unavailable(exc):
+        logger.warning("database connection lost or refused, answered 503: %s", exc)
+        exc = DatabaseUnavailable()
 
     if not isinstance(exc, exceptions.APIException):
         return None
@@ -182,7 +205,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, RateLimitExceeded):
         headers["Retry-After"] = str(exc.retry_after)
         slug = "rate-limited"
-    elif isinstance(exc, ServiceBusy):
+    elif isinstance(exc, (ServiceBusy, DatabaseUnavailable)):
         headers["Retry-After"] = str(exc.retry_after)
         slug = exc.default_code
     elif isinstance(exc, exceptions.Throttled):
@@ -236,7 +259,18 @@ def not_found_view(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error_view(request: HttpRequest) -> HttpResponse:
-    """Django's handler500: the failure is logged by Django; the client gets a problem, no trace."""
+    """Django's handler500: the failure is logged by Django; the client gets a problem, no trace.
+
+    A lost database connection outside a DRF view (the admin, a middleware) is a 503 with ``Retry-After``
+    there too: Django calls this handler while handling the exception."""
+    if database_unavailable(sys.exception()):
+        body = problem_body(
+            status_code=503, slug=DatabaseUnavailable.default_code, detail=str(DatabaseUnavailable().detail),
+            instance=request.path,
+        )
+        response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
+        response["Retry-After"] = str(DatabaseUnavailable.retry_after)
+        return response
     body = problem_body(
         status_code=500, slug="internal-error",
         detail=_("Something went wrong on our side. Please try again later."),
