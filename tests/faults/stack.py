@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 import psycopg
+import redis
 
 from tests.referrals.receivers import Receiver
 
@@ -177,6 +178,10 @@ class RedisServer:
                 return connection.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+    def key_count(self) -> int:
+        with redis.Redis(port=self.port, socket_timeout=5) as client:
+            return int(client.dbsize())
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -378,6 +383,8 @@ class ReportLoad:
     refused: dict[str, int] = field(default_factory=dict)  # marker → final 4xx status
     statuses: Counter[str] = field(default_factory=Counter)  # every answer, retries included
     pending: list[Sent] = field(default_factory=list)
+    # How each 5xx answer looked: "503 application/problem+json Retry-After: 5".
+    server_errors: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
@@ -433,6 +440,9 @@ class ReportLoad:
             response = self._client.post("/api/v1/reports/", json=body, headers={
                 "Authorization": f"Bearer {token}", "Idempotency-Key": item.key})
             status: int | str = response.status_code
+            if response.status_code >= 500:
+                self.server_errors[f"{response.status_code} {response.headers.get('content-type')} "
+                                   f"Retry-After: {response.headers.get('retry-after')}"] += 1
         except httpx.ConnectError:
             status = "refused"
         except httpx.TimeoutException:

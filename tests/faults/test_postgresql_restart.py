@@ -1,0 +1,36 @@
+"""PostgreSQL goes away under load: a fast restart (every connection terminated), then a stop of ~12 s."""
+
+from __future__ import annotations
+
+import time
+
+from tests.faults.outcomes import assert_every_referral_delivered_once_per_event, assert_every_report_kept
+from tests.faults.stack import RECOVERY_SECONDS, ReportLoad, first_answer_after
+
+STOPPED_SECONDS = 12
+
+
+def test_it_answers_503_while_postgresql_is_away_and_heals_without_a_hand_restart(lantern):
+    service = lantern.start()
+    load = ReportLoad(service.base_url).start()
+    time.sleep(3)
+
+    lantern.cluster.restart_fast()
+    assert first_answer_after(service) < RECOVERY_SECONDS
+    time.sleep(3)
+
+    lantern.cluster.stop()
+    time.sleep(STOPPED_SECONDS)
+    lantern.cluster.start()
+    assert first_answer_after(service) < RECOVERY_SECONDS
+    time.sleep(4)
+    load.stop()
+
+    # While it was away, citizens were told to retry (and their apps did, with the same Idempotency-Key).
+    assert load.server_errors, "the outage was not seen"
+    assert set(load.server_errors) <= {"503 application/problem+json Retry-After: 5"}, load.server_errors
+    # The web server and the worker healed by themselves: run.sh never stopped.
+    assert service.supervisor_alive() and service.worker_pids() and service.web_pids()
+    assert_every_report_kept(lantern, load)
+    # Only a worker that came back delivers what was reported after the restarts.
+    assert_every_referral_delivered_once_per_event(lantern, load)
