@@ -35,9 +35,9 @@ from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 
 from alerts.events import FEED_RESOLUTION, alert_group, device_group
-from alerts.models import Device
 from alerts.public import alert_feature, alert_public, language_of
 from alerts.selectors import alerts_in_feed_cells
+from reports.models import Device
 
 logger = logging.getLogger(__name__)
 

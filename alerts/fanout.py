@@ -29,10 +29,11 @@ from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
 from alerts import events
-from alerts.models import Alert, Device, PushDelivery, Report
+from alerts.models import Alert, PushDelivery
 from alerts.public import alert_public, alert_texts, language_of, notice_texts, zone_of
 from alerts.push import FAILED, INVALID_TOKEN, RETRY, SENT, PushMessage, push_transport
 from privacy.timebands import in_quiet_hours
+from reports.models import Device, Report
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from alerts.credentials import credential_digest
-from alerts.models import Device
 from api.models import ApiKey, StaffToken
+from reports.credentials import credential_digest
+from reports.models import Device
 
 # Every device field is a plain column with no converter (uuid, text, bool, dates and times), so a row read by
 # a cursor becomes a Device through ``from_db`` alone: no query is built, no raw-queryset column mapping.

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
-from rest_framework.request import Request
+from rest_framework.request import Request, is_form_media_type
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -24,15 +24,22 @@ from api.problems import IdempotencyKeyReused
 
 HEADER = "Idempotency-Key"
 _MAX_KEY_LENGTH = 255
+# Headers of the first answer that a replay repeats: a client that retried must be able to follow them.
+_REPLAYED_HEADERS = ("Location",)
 
 
 def _fingerprint(request: Request) -> str:
+    """What makes a retry "the same request": method, path, the fields, and each file by its bytes' digest.
+
+    A multipart body's files are never JSON-encoded (a photo is bytes, not text): DRF's ``request.data``
+    holds the uploads too, so the fields are read from ``request.POST``, which holds only the fields.
+    """
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    data = request.data
-    if hasattr(data, "lists") and hasattr(data, "getlist"):
-        plain = {key: data.getlist(key) for key in sorted(data.keys())}
+    if is_form_media_type(request.content_type):
+        fields = request.POST
+        plain: Any = {key: fields.getlist(key) for key in sorted(fields.keys())}
     else:
-        plain = data
+        plain = request.data
     digest.update(json.dumps(plain, sort_keys=True, cls=JSONEncoder).encode())
     for name in sorted(request.FILES.keys()):
         for upload in request.FILES.getlist(name):
@@ -71,12 +78,15 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
                     raise IdempotencyKeyReused(
                         _("This Idempotency-Key was already used for a different request.")
                     )
-                return Response(first.body, status=first.status_code, headers={"Idempotent-Replayed": "true"})
+                return Response(
+                    first.body, status=first.status_code, headers={**first.headers, "Idempotent-Replayed": "true"}
+                )
             response = view_method(self, request, *args, **kwargs)
             if 200 <= response.status_code < 300:
                 IdempotencyRecord.objects.create(
                     principal=principal, key=key, fingerprint=fingerprint, status_code=response.status_code,
                     body=json.loads(json.dumps(response.data, cls=JSONEncoder)),
+                    headers={name: response[name] for name in _REPLAYED_HEADERS if response.has_header(name)},
                 )
             return response
 

@@ -7,8 +7,8 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from alerts.models import Device
 from api.models import ApiKey
+from reports.models import Device
 
 
 class IsDevice(BasePermission):

@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 
-from alerts.credentials import credential_digest, credential_new
 from api.models import ApiKey, StaffToken
 from referrals.models import Jurisdiction
+from reports.credentials import credential_digest, credential_new
 
 STAFF_TOKEN_PREFIX = "lts"  # noqa: S105 - a label, not a secret
 API_KEY_PREFIX = "lta"

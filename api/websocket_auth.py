@@ -11,9 +11,9 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from alerts.credentials import credential_digest
-from alerts.models import Device
 from api.models import StaffToken
+from reports.credentials import credential_digest
+from reports.models import Device
 
 ASGIApp = Any
 

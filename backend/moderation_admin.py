@@ -1,7 +1,7 @@
 """Decision actions on the moderation admin's queue.
 
 They live here, not in ``moderation/admin.py``, because a decision also changes the report through
-``alerts.services.report_decide`` and moderation never imports alerts; backend may import every part.
+``workflows.decide.report_decide`` and moderation never imports alerts; backend may import every part.
 Imported once from ``BackendConfig.ready()``, after the admin has autodiscovered ``moderation.admin``.
 """
 
@@ -19,12 +19,12 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alerts.services import report_decide
 from moderation.admin import CaseAdmin
 from moderation.console import MODERATOR_REASONS
 from moderation.errors import ModerationError
 from moderation.models import Case, Decision, RuleHit
 from moderation.services import case_claim
+from workflows.decide import report_decide
 
 
 class DecisionForm(forms.Form):

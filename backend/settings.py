@@ -49,9 +49,11 @@ INSTALLED_APPS = [
     "channels",
     "procrastinate.contrib.django",
     "backend",
+    "reports",
     "moderation",
     "referrals",
     "alerts",
+    "workflows",
     "maps",
     "api",
 ]
@@ -196,7 +198,7 @@ REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 180, minimum=1)
 REPORT_DESCRIPTION_MAX_CHARS = 2000
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 48, minimum=1)
 # Categories, the service area, districts and the partner directory are kept per process for this long
-# (alerts/reference.py, referrals/directory.py); a change made in one process is seen there at once.
+# (reports/reference.py, referrals/directory.py); a change made in one process is seen there at once.
 REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 30, minimum=0)
 # Threads per server process that run requests' Django code (backend/asgi.py): few, so that requests queue
 # in order instead of sharing the cores; more than one, so that one runs while another waits for PostgreSQL.
@@ -349,7 +351,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -368,9 +370,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "ReportKindEnum": "alerts.models.Report.Kind",
-        "ReportStatusEnum": "alerts.models.Report.Status",
-        "CategoryGroupEnum": "alerts.models.Category.Group",
+        "ReportKindEnum": "reports.models.Report.Kind",
+        "ReportStatusEnum": "reports.models.Report.Status",
+        "CategoryGroupEnum": "reports.models.Category.Group",
         "DecisionOutcomeEnum": "moderation.models.Decision.Outcome",
         "RuleActionEnum": "moderation.models.RuleHit.Action",
     },

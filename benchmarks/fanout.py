@@ -124,7 +124,8 @@ def make_alert():
     from django.contrib.gis.geos import Point
     from django.utils import timezone
 
-    from alerts.models import Alert, Category
+    from alerts.models import Alert
+    from reports.models import Category
 
     cell = h3.latlng_to_cell(CENTRE[1], CENTRE[0], 9)
     lat, lng = h3.cell_to_latlng(cell)

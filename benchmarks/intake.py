@@ -389,7 +389,7 @@ def manage_shell(env: dict[str, str], code: str) -> dict[str, Any]:
 
 _AREA_CHECK = """
 import json
-from alerts.selectors import service_area_active
+from reports.selectors import service_area_active
 area = service_area_active()
 print("BENCH " + json.dumps({"area": area.name if area else None}))
 """
@@ -398,8 +398,8 @@ print("BENCH " + json.dumps({"area": area.name if area else None}))
 _AREA_CREATE = """
 import json
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
-from alerts.models import District, ServiceArea
-from alerts.selectors import service_area_active
+from reports.models import District, ServiceArea
+from reports.selectors import service_area_active
 def box(w, s, e, n):
     return MultiPolygon(Polygon.from_bbox((w, s, e, n)), srid=4326)
 area, created = service_area_active(), None
@@ -419,7 +419,7 @@ print("BENCH " + json.dumps({"area": area.name, "created": created}))
 _CLEANUP = """
 import json
 from django.db import connection
-from alerts.models import Device, Report, ServiceArea
+from reports.models import Device, Report, ServiceArea
 from benchmarks.models import BenchReport
 from referrals.models import Referral
 ids = json.loads({ids!r})

@@ -112,31 +112,31 @@ def parts_wrap(meter: Meter) -> list[tuple[str, int]]:
     from django.db import connection
     from rest_framework.views import APIView
 
-    import alerts.services
     import api.views.reports
     import moderation.events
     import moderation.services
     import referrals.services
-    from alerts.models import Report
+    import workflows.submit
     from api.authentication import DeviceTokenAuthentication
     from api.serializers.reports import ReportInputSerializer, ReportOutputSerializer
+    from reports.models import Report
 
     _patch(meter, APIView, "dispatch", "view dispatch (DRF)")
     _patch(meter, DeviceTokenAuthentication, "authenticate", "device authentication")
     _patch(meter, api.views.reports, "rate_limits_enforce", "rate limits")
     _patch(meter, ReportInputSerializer, "is_valid", "input validation")
     _patch(meter, api.views.reports, "report_submit")
-    _patch(meter, alerts.services, "reference_places")
-    _patch(meter, alerts.services, "screening_context")
-    _patch(meter, alerts.services, "screen", "screen (rules engine)")
-    if hasattr(alerts.services, "_report_insert"):
-        _patch(meter, alerts.services, "_report_insert", "report INSERT")
+    _patch(meter, workflows.submit, "reference_places")
+    _patch(meter, workflows.submit, "screening_context")
+    _patch(meter, workflows.submit, "screen", "screen (rules engine)")
+    if hasattr(workflows.submit, "_report_insert"):
+        _patch(meter, workflows.submit, "_report_insert", "report INSERT")
     else:
         _patch(meter, Report.objects, "create", "report INSERT")
-    _patch(meter, alerts.services, "alert_consider")
+    _patch(meter, workflows.submit, "alert_consider")
     _patch(meter, moderation.services, "case_open")
     _patch(meter, moderation.events, "queue_event_send")
-    _patch(meter, alerts.services, "referrals_create")
+    _patch(meter, workflows.submit, "referrals_create")
     _patch(meter, referrals.services, "_defer", "procrastinate defer")
     _patch(meter, ReportOutputSerializer, "to_representation", "answer")
     _patch(meter, moderation.events, "group_send_safely", "live events after commit")
@@ -177,7 +177,7 @@ def setup(args: argparse.Namespace) -> None:
 
 
 def devices_register(count: int) -> list[tuple[str, str]]:
-    from alerts.services import device_register
+    from reports.services import device_register
 
     return [(str(device.pk), token) for device, token in
             (device_register(platform="android", locale="en", time_zone="Europe/Brussels") for _ in range(count))]
@@ -202,8 +202,8 @@ def bodies_build(count: int, seed: int) -> list[bytes]:
 def cleanup(device_ids: Sequence[str]) -> None:
     from django.db import connection
 
-    from alerts.models import Device, Report
     from referrals.models import Referral
+    from reports.models import Device, Report
 
     referrals = [
         str(pk) for pk in Referral.objects.filter(report__device_id__in=device_ids).values_list("pk", flat=True)
@@ -333,7 +333,7 @@ def _clock(clock: int | None) -> float:
 
 
 def _held_count(devices: Sequence[tuple[str, str]]) -> int:
-    from alerts.models import Report
+    from reports.models import Report
 
     return Report.objects.filter(device_id__in=[d for d, _ in devices], status=Report.Status.PENDING_REVIEW).count()
 

@@ -130,9 +130,6 @@ def city_load(*, reports: int, devices: int, seed: int) -> dict[str, Any]:
     from django.contrib.gis.geos import Point
     from django.db import connection
 
-    from alerts.credentials import credential_digest
-    from alerts.models import Category, Device, District, Report, ServiceArea
-    from alerts.taxonomy import taxonomy_sync
     from backend.management.commands.seed_demo import (
         AREA_CENTER,
         DISTRICT_SEEDS,
@@ -142,6 +139,9 @@ def city_load(*, reports: int, devices: int, seed: int) -> dict[str, Any]:
         to_lnglat,
     )
     from referrals.models import Jurisdiction
+    from reports.credentials import credential_digest
+    from reports.models import Category, Device, District, Report, ServiceArea
+    from reports.taxonomy import taxonomy_sync
 
     taxonomy_sync()
     area = ServiceArea.objects.create(name="Bench city", boundary=demo_outline(), center=Point(*AREA_CENTER, srid=4326))
@@ -347,10 +347,10 @@ def main() -> int:
         from django.db import connections
 
         if args.reuse:
-            from alerts.models import Report, ServiceArea
             from api.models import ApiKey
             from maps.models import Release
             from maps.selectors import release_tiles_warm
+            from reports.models import Report, ServiceArea
 
             ApiKey.objects.filter(name__startswith="Bench").delete()
             loaded = {"bbox": ServiceArea.objects.get(name="Bench city").boundary.extent}

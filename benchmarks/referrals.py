@@ -142,9 +142,9 @@ class Town:
     def __init__(self, endpoint: str) -> None:
         from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
-        from alerts.models import Category
-        from alerts.services import device_register, service_area_activate
         from referrals.models import Jurisdiction, Partner
+        from reports.models import Category
+        from reports.services import device_register, service_area_activate
 
         box = MultiPolygon(Polygon.from_bbox((3.69, 51.04, 3.75, 51.07)), srid=4326)
         service_area_activate(name="Benchmark town", boundary=box)
@@ -168,7 +168,7 @@ class Town:
 
         from django.utils import timezone
 
-        from alerts.services import Consent, report_submit
+        from workflows.submit import Consent, report_submit
 
         device = self.devices[self._next % len(self.devices)]
         self._next += 1
@@ -183,7 +183,7 @@ class Town:
     def reset(self) -> None:
         from django.db import connection
 
-        from alerts.models import Report
+        from reports.models import Report
 
         Report.objects.all().delete()
         with connection.cursor() as cursor:

@@ -46,7 +46,7 @@ CENTRE = (3.7250, 51.0543)
 
 REGISTER = """
 import json, os
-from alerts.services import device_register
+from reports.services import device_register
 tokens = [device_register(platform="android", locale="en")[1] for _ in range(int(os.environ["BENCH_SOCKETS"]))]
 print(json.dumps(tokens))
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from alerts.errors import LanternError
+from kernel.errors import LanternError
 
 
 class MonthNotClosed(LanternError):

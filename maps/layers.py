@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from alerts.models import Category, Report
 from maps.models import Layer
+from reports.models import Category, Report
 
 ALL = "all"
 

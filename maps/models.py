@@ -28,7 +28,7 @@ class Release(models.Model):
     threshold = models.PositiveSmallIntegerField(help_text="Noisy counts below it are shown as '<threshold'")
     time_zone = models.CharField(max_length=64)
     service_area = models.ForeignKey(
-        "alerts.ServiceArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "reports.ServiceArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     cell_count = models.PositiveIntegerField()
     published_at = models.DateTimeField()

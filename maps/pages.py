@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from alerts.models import District
-from alerts.selectors import service_area_active
 from maps.layers import LAYER_LABELS, LAYER_UNITS, LAYERS, SLICE_LABELS
 from maps.selectors import user_is_analyst
+from reports.models import District
+from reports.selectors import service_area_active
 
 # Lower bounds of the colour classes of shown counts, fixed so that months compare at a glance; the
 # first class starts at the threshold, and anything under it is hatched instead.

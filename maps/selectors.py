@@ -16,12 +16,12 @@ from django.db import connection
 from django.db.models import QuerySet
 from redis.exceptions import RedisError
 
-from alerts.models import Category, Report
 from maps.exports import CellValues, ReleaseHeader, csv_bytes, geojson_bytes
 from maps.layers import ALL, LAYER_UNITS, LAYERS, LayerSpec, MonthWindow, band_of_hour
 from maps.models import Layer, Release, ReleaseCell
 from maps.partition import resolution_for_zoom
 from referrals.models import Jurisdiction
+from reports.models import Category, Report
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alerts.errors import NoServiceArea
-from alerts.selectors import service_area_active
 from maps.errors import MonthNotClosed, PrivacyBudgetExhausted, ReleaseInvalid
 from maps.exports import CellValues, content_hash, csv_bytes, geojson_bytes
 from maps.layers import ALL, LAYERS, month_next, month_previous, month_window
@@ -27,6 +25,8 @@ from maps.models import BudgetSpend, Layer, MapAccess, PrivacyLedger, Release, R
 from maps.partition import RESOLUTIONS, cell_polygon, coarser_resolutions, partition_cells
 from maps.selectors import layer_contributions, release_header, release_tiles_warm
 from privacy import dp
+from reports.errors import NoServiceArea
+from reports.selectors import service_area_active
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 and the audit trail, read-only.
 
 Decisions are applied by actions registered in ``backend/moderation_admin.py``: a decision changes the
-report too, through ``alerts.services.report_decide``, and moderation does not import alerts.
+report too, through ``workflows.decide.report_decide``, and moderation does not import alerts.
 """
 
 from __future__ import annotations

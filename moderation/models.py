@@ -1,6 +1,6 @@
 """Moderation records: one case per report, the rule hits, decisions, appeals and the audit log.
 
-Models point at reports with the lazy reference ``"alerts.Report"``: moderation never imports alerts.
+Models point at reports with the lazy reference ``"reports.Report"``: moderation never imports alerts.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class Case(models.Model):
         HOLD = "hold", _("Hold for review")
         REJECT = "reject", _("Reject")
 
-    report = models.OneToOneField("alerts.Report", on_delete=models.CASCADE, related_name="case")
+    report = models.OneToOneField("reports.Report", on_delete=models.CASCADE, related_name="case")
     state = models.CharField(max_length=12, choices=State.choices)
     auto_verdict = models.CharField(max_length=8, choices=Verdict.choices)
     language = models.CharField(max_length=8)

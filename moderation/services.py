@@ -1,7 +1,7 @@
 """Writes of the moderation workflow: cases, claims, decisions, appeals and the audit trail.
 
 These functions work on what they are handed (a report object, a user); the report's own status is
-changed by the cross-part workflows in ``alerts.services`` that call them.
+changed by the cross-part workflows in ``workflows`` that call them.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from backend.admin_widgets import GEOMETRY_AS_TEXT
+from kernel.admin import GEOMETRY_AS_TEXT
 from referrals.models import Jurisdiction, Partner, Referral, ReferralAttempt, ReferralStatusChange
 from referrals.services import referrals_requeue
 from referrals.signatures import secret_new

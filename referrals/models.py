@@ -4,8 +4,8 @@
 snapshot of exactly what the partner will receive, and a delivery job deferred alongside. The row, not the
 job, is the truth about a delivery: a lost job is found again by the sweeper (``referrals.tasks``).
 
-Nothing here imports ``alerts``: reports and categories are referenced lazily as ``"alerts.Report"`` and
-``"alerts.Category"``.
+Nothing here imports ``alerts``: reports and categories are referenced lazily as ``"reports.Report"`` and
+``"reports.Category"``.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Partner(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     jurisdictions = models.ManyToManyField(Jurisdiction, blank=True, related_name="partners")
     categories = models.ManyToManyField(
-        "alerts.Category", blank=True, related_name="+", help_text=_("Categories handled; none means all")
+        "reports.Category", blank=True, related_name="+", help_text=_("Categories handled; none means all")
     )
     languages = ArrayField(
         models.CharField(max_length=8), default=list, blank=True,
@@ -128,7 +128,7 @@ class Referral(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # The idempotency key partners see: the same on every retry of this referral, never reused.
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    report = models.ForeignKey("alerts.Report", on_delete=models.CASCADE, related_name="referrals")
+    report = models.ForeignKey("reports.Report", on_delete=models.CASCADE, related_name="referrals")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals")
     partner_kind = models.CharField(max_length=20, choices=Partner.Kind.choices)
     urgent = models.BooleanField(default=False)

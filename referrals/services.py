@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
-from backend.row_inserts import rows_insert
+from kernel.rows import rows_insert
 from referrals.errors import ReferralStatusRefused
 from referrals.models import Referral, ReferralAttempt, ReferralStatusChange
 from referrals.payloads import allowed_fields, report_payload

@@ -9,10 +9,10 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from alerts.models import Device
-from alerts.reference import reference_forget
 from api.services import staff_account_create
 from referrals.directory import partner_directory_forget
+from reports.models import Device
+from reports.reference import reference_forget
 from tests import factories
 
 

@@ -9,8 +9,9 @@ from typing import Any
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.utils import timezone
 
-from alerts.models import Category, Device, District, Report, ServiceArea
-from alerts.services import Consent, device_register, report_submit
+from reports.models import Category, Device, District, Report, ServiceArea
+from reports.services import device_register
+from workflows.submit import Consent, report_submit
 
 # A small test town around Ghent's centre: a 4 km × 3 km box, split into a west and an east district.
 TOWN_WEST, TOWN_EAST, TOWN_SOUTH, TOWN_NORTH = 3.69, 3.75, 51.04, 51.07

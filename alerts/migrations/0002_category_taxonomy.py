@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from alerts.taxonomy import taxonomy_sync
+from reports.taxonomy import taxonomy_sync
 
 
 def categories_load(apps, schema_editor):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from alerts.credentials import credential_digest
 from api.models import ApiKey
+from reports.credentials import credential_digest
 
 # "Last used" is written at most once a minute, so that a busy client does not turn reads into writes.
 _TOUCH_INTERVAL_SECONDS = 60

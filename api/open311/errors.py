@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from api.parsers import PayloadTooLarge
 from api.problems import RateLimitExceeded, field_errors
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,10 @@ def open311_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         return errors_response(status_code, [str(exc.detail)])
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
         exc = Open311Error(404, _("No such resource."))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(_("The request body is larger than this endpoint accepts."))
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = Open311Error(400, _("The request has too many fields."))
     if not isinstance(exc, exceptions.APIException):
         return None
     set_rollback()

@@ -14,9 +14,9 @@ from django.contrib.gis.geos import Point
 from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from alerts.models import Report
 from api.models import ApiKey
 from referrals.models import Partner, Referral
+from reports.models import Report
 
 
 def _closed_by_municipality() -> QuerySet[Referral]:

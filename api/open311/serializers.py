@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from alerts.models import Category, Report
-from alerts.taxonomy import group_label
 from api.serializers.fields import PlainTextField
 from referrals.payloads import point_public
+from reports.models import Category, Report
+from reports.taxonomy import group_label
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CONSENT_ATTRIBUTES = ("share_with_police", "public_alert")

@@ -23,15 +23,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.models import Category, Report
-from alerts.selectors import category_list
-from alerts.services import Consent, report_submit
 from api.open311 import serializers as documents
 from api.open311.authentication import open311_api_key
 from api.open311.errors import Open311Error, open311_exception_handler
 from api.open311.selectors import api_key_covers, open311_request_get, open311_requests_search
 from api.open311.tokens import report_id_of, token_for
 from api.ratelimits import rate_limit_enforce
+from reports.models import Category, Report
+from reports.selectors import category_list
+from workflows.submit import Consent, report_submit
 
 _ERRORS = {code: OpenApiResponse(documents.ErrorSerializer(many=True)) for code in (400, 403, 404)}
 _TAGS = ["open311"]

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from alerts.models import Device, Subscription
-from alerts.selectors import category_list
+from alerts.models import Subscription
 from api.serializers.fields import GeoJSONPointField, PlainTextField
+from reports.models import Device
+from reports.selectors import category_list
 
 
 class AlertQuerySerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from alerts.models import Device
+from reports.models import Device
 
 _LOCALE = re.compile(r"^(?P<lang>[a-z]{2,3})(?:[-_](?P<region>[A-Za-z]{2}|\d{3}))?$")
 

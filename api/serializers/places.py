@@ -7,8 +7,8 @@ from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from alerts.models import Category, ServiceArea
-from alerts.taxonomy import group_label
+from reports.models import Category, ServiceArea
+from reports.taxonomy import group_label
 
 
 def _language() -> str:

@@ -13,14 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from alerts.emergency import emergency_guidance
-from alerts.models import Category, Report
-from alerts.reference import reference_categories
-from alerts.selectors import category_list
 from api.serializers.fields import GeoJSONPointField, PlainTextField, datetime_text
 from api.serializers.moderation import HitSerializer
 from api.serializers.referrals import CitizenReferralSerializer, referrals_for_author
 from referrals.selectors import referral_list_for_report
+from reports.emergency import emergency_guidance
+from reports.models import Category, Report
+from reports.reference import reference_categories
+from reports.selectors import category_list
 
 # Phones' clocks drift; a report "from the future" by a few minutes is a clock, not a lie.
 _CLOCK_SKEW = timedelta(minutes=5)

@@ -12,12 +12,7 @@ from rest_framework.views import APIView
 
 from alerts.public import alert_feature, alert_public
 from alerts.selectors import alert_get, alert_list_near, subscription_get_for, subscription_list_for
-from alerts.services import (
-    device_alert_settings_update,
-    subscription_create,
-    subscription_delete,
-    subscription_update,
-)
+from alerts.services import subscription_create, subscription_delete, subscription_update
 from api.permissions import IsDevice
 from api.ratelimits import BY_PRINCIPAL, rate_limit_enforce
 from api.serializers.alerts import (
@@ -28,6 +23,7 @@ from api.serializers.alerts import (
     SubscriptionInputSerializer,
     SubscriptionOutputSerializer,
 )
+from reports.services import device_alert_settings_update
 
 # Published points never change (noise is drawn once and stored), so a short private cache is safe.
 _CACHE = {"Cache-Control": "private, max-age=30"}

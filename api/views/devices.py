@@ -9,8 +9,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.models import Device
-from alerts.services import device_delete, device_register, device_update
 from api.permissions import IsDevice
 from api.ratelimits import BY_IP, rate_limit_enforce
 from api.serializers.devices import (
@@ -19,6 +17,8 @@ from api.serializers.devices import (
     DeviceOutputSerializer,
     DeviceUpdateSerializer,
 )
+from reports.models import Device
+from reports.services import device_delete, device_register, device_update
 
 
 class DeviceRegisterView(APIView):

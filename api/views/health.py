@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers
 from django.core.cache import cache
 from django.db import connection
 from drf_spectacular.utils import extend_schema
@@ -31,19 +33,37 @@ def _cache() -> None:
         raise RuntimeError("cache did not return what was stored")
 
 
+# How long the channel layer's round trip may take; Redis answers in a millisecond when it is well.
+CHANNEL_LAYER_TIMEOUT_SECONDS = 3.0
+# What a 503 asks a load balancer or a client to wait before asking again.
+RETRY_AFTER_SECONDS = 5
+
+
 def _channel_layer() -> None:
-    layer = get_channel_layer()
-    if layer is None:
+    """A message sent and received through a layer of its own, made from the same settings.
+
+    Not through the process's layer: channels_redis lets one event loop at a time receive on a layer, and the
+    sockets' loop is always receiving, so a round trip from this request's thread would fail whenever a socket
+    is open. The layer of its own opens its own connections and closes them afterwards."""
+    if DEFAULT_CHANNEL_LAYER not in channel_layers.configs:
         raise RuntimeError("no channel layer configured")
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
 
     async def roundtrip() -> None:
-        channel = await layer.new_channel("health.")
-        await layer.send(channel, {"type": "health.probe"})
-        message = await layer.receive(channel)
-        if message.get("type") != "health.probe":
-            raise RuntimeError("channel layer returned another message")
+        try:
+            channel = await layer.new_channel("health.")
+            await layer.send(channel, {"type": "health.probe"})
+            message = await layer.receive(channel)
+            if message.get("type") != "health.probe":
+                raise RuntimeError("channel layer returned another message")
+        finally:
+            close = getattr(layer, "close_pools", None) or layer.flush
+            await close()
 
-    async_to_sync(roundtrip)()
+    async def bounded() -> None:
+        await asyncio.wait_for(roundtrip(), CHANNEL_LAYER_TIMEOUT_SECONDS)
+
+    async_to_sync(bounded)()
 
 
 _CHECKS = {"database": _database, "cache": _cache, "channel_layer": _channel_layer}
@@ -74,5 +94,6 @@ class HealthView(APIView):
                  "detail": "A backing service does not answer: " + ", ".join(
                      name for name, value in checks.items() if value != "ok")}
             )
-            return Response(body, status=503, content_type="application/problem+json")
+            return Response(body, status=503, content_type="application/problem+json",
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"})
         return Response(body, headers={"Cache-Control": "no-store"})

@@ -16,8 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.selectors import report_get_for
-from alerts.services import report_appeal, report_decide, report_preview
+from api.idempotency import idempotent
 from api.permissions import HasRole, IsDevice
 from api.ratelimits import BY_PRINCIPAL, rate_limit_enforce
 from api.serializers.fields import GeoJSONPointField
@@ -35,6 +34,9 @@ from api.serializers.reports import ReportOutputSerializer
 from moderation.engine import Draft, screen
 from moderation.selectors import queue_list, transparency_month
 from moderation.services import case_claim, case_photo_view, case_view
+from reports.selectors import report_get_for
+from workflows.decide import report_appeal, report_decide
+from workflows.screening import report_preview
 
 Moderator = HasRole("moderator")
 
@@ -162,7 +164,12 @@ class AppealView(APIView):
 
     permission_classes = [IsDevice]
 
-    @extend_schema(request=AppealInputSerializer, responses=ReportOutputSerializer, tags=["reports"])
+    @extend_schema(
+        request=AppealInputSerializer, responses=ReportOutputSerializer, tags=["reports"],
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="Retries with the same key answer the first response.")],
+    )
+    @idempotent
     def post(self, request: Request, report_id: str) -> Response:
         serializer = AppealInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

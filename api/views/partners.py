@@ -12,18 +12,18 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.services import report_referral_status_update
+from api.parsers import BoundedJSONParser
 from api.ratelimits import BY_IP, rate_limit_enforce
 from api.serializers.referrals import PartnerStatusInputSerializer, PartnerStatusOutputSerializer
 from referrals.models import Referral
 from referrals.selectors import referral_for_partner_update
 from referrals.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureInvalid, signature_verify
+from workflows.referral_news import report_referral_status_update
 
 _REFUSALS = {
     "missing": lambda: _("Sign the request: send the %(timestamp)s and %(signature)s headers.")
@@ -52,7 +52,7 @@ def _verify_signature(request: Request, referral: Referral | None) -> Referral:
 class PartnerReferralStatusView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def get_authenticate_header(self, request: Request) -> str:
         return 'Lantern-Signature realm="partners"'

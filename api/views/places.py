@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.errors import NoServiceArea
-from alerts.selectors import category_list, service_area_active
 from api.serializers.places import CategorySerializer, service_area_feature
+from reports.errors import NoServiceArea
+from reports.selectors import category_list, service_area_active
 
 
 class PublicView(APIView):

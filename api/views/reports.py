@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -10,19 +9,21 @@ from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.errors import PhotoRejected
-from alerts.photos import SanitizedPhoto, photo_sanitize
-from alerts.selectors import report_get_for, report_list_for
-from alerts.services import Consent, report_submit, report_withdraw
 from api.idempotency import idempotent
+from api.parsers import BoundedJSONParser, PayloadTooLarge, json_loads_bounded
 from api.permissions import IsDevice
 from api.ratelimits import BY_IP, BY_PRINCIPAL, rate_limits_enforce
 from api.serializers.reports import ReportInputSerializer, ReportOutputSerializer
+from reports.errors import PhotoRejected
+from reports.photos import SanitizedPhoto, photo_sanitize
+from reports.selectors import report_get_for, report_list_for
+from workflows.submit import Consent, report_submit
+from workflows.withdraw import report_withdraw
 
 
 class OwnReportsPagination(CursorPagination):
@@ -38,8 +39,14 @@ def _payload_and_uploads(request: Request) -> tuple[Any, list[UploadedFile]]:
         if raw is None:
             raise exceptions.ValidationError({"report": [_("Send the report as a JSON part named report.")]})
         try:
-            payload = json.loads(raw.read().decode() if hasattr(raw, "read") else raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+            text = raw.read(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1).decode() if hasattr(raw, "read") else raw
+        except UnicodeDecodeError as exc:
+            raise exceptions.ParseError(_("The report part is not valid JSON.")) from exc
+        if len(text) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise PayloadTooLarge(_("The report part is larger than a report can be."))
+        try:
+            payload = json_loads_bounded(text)
+        except exceptions.ParseError as exc:
             raise exceptions.ParseError(_("The report part is not valid JSON.")) from exc
         uploads = request.FILES.getlist("photos")
         if len(uploads) > settings.PHOTO_MAX_COUNT:
@@ -70,7 +77,7 @@ def _photos(uploads: list[UploadedFile]) -> list[SanitizedPhoto]:
 
 class ReportCollectionView(APIView):
     permission_classes = [IsDevice]
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser]
 
     @extend_schema(responses=ReportOutputSerializer(many=True), tags=["reports"])
     def get(self, request: Request) -> Response:

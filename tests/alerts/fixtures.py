@@ -14,11 +14,13 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from alerts import fanout
-from alerts.models import Alert, Category, Device, Report
+from alerts.models import Alert
 from alerts.push import push_transport_reset
-from alerts.services import Consent, report_submit, subscription_create
+from alerts.services import subscription_create
+from reports.models import Category, Device, Report
 from tests import factories
 from tests.alerts.fake_fcm import FakeFcm, google_auth_stays_local
+from workflows.submit import Consent, report_submit
 
 
 @pytest.fixture

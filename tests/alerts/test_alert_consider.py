@@ -9,12 +9,15 @@ import h3
 import pytest
 from django.utils import timezone
 
-from alerts.models import Alert, Report
-from alerts.services import alert_consider, alerts_expire, report_decide, report_withdraw
+from alerts.models import Alert
+from alerts.services import alert_consider, alerts_expire
 from moderation.services import case_claim
 from privacy.geo import EARTH_RADIUS_M
+from reports.models import Report
 from tests import factories
 from tests.alerts.fixtures import alert_jobs, alert_of, published_report, trusted_device
+from workflows.decide import report_decide
+from workflows.withdraw import report_withdraw
 
 pytestmark = pytest.mark.django_db
 

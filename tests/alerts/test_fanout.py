@@ -12,7 +12,7 @@ from django.utils import timezone
 from alerts import fanout
 from alerts.models import Alert, PushDelivery
 from alerts.push import push_transport
-from alerts.services import device_alert_settings_update
+from reports.services import device_alert_settings_update
 from tests.alerts.fixtures import (
     alert_jobs,
     alert_of,
@@ -254,9 +254,9 @@ def test_devices_are_matched_against_the_published_point_not_the_reports_place(s
 
 
 def test_reporters_hear_of_a_moderators_decision_by_push_on_their_device_only(service_area, fcm, moderator):
-    from alerts.services import report_decide
     from moderation.services import case_claim
     from tests import factories
+    from workflows.decide import report_decide
 
     device, _ = factories.device_create(push_token="tok-reporter-decision", locale="de")
     device_with_zone(push_token="tok-bystander")

@@ -14,13 +14,16 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
-from alerts.models import Alert, Report
-from alerts.services import alerts_expire, device_register, report_decide
-from alerts.taxonomy import taxonomy_sync
+from alerts.models import Alert
+from alerts.services import alerts_expire
 from backend.asgi import application
 from moderation.services import case_claim
+from reports.models import Report
+from reports.services import device_register
+from reports.taxonomy import taxonomy_sync
 from tests import factories
 from tests.alerts.fixtures import alert_of, published_report, run_due_alert_jobs, trusted_device
+from workflows.decide import report_decide
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.models import Device
-from alerts.services import report_referral_status_update
+from reports.models import Device
 from tests.alerts.fixtures import run_due_alert_jobs
 from tests.referrals import factories as f
+from workflows.referral_news import report_referral_status_update
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_a_resent_identical_update_tells_nobody_twice(citizen, service_area, fcm
 
 
 def test_an_anonymised_report_notifies_nobody(citizen, service_area, fcm):
-    from alerts.services import device_delete
+    from reports.services import device_delete
 
     jurisdictions = f.town_jurisdictions()
     f.partner_create(name="East police", jurisdictions=(jurisdictions["East police area"],))

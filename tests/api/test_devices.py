@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from alerts.credentials import credential_digest
-from alerts.models import Device, Report
+from reports.credentials import credential_digest
+from reports.models import Device, Report
 from tests import factories
 
 

@@ -218,7 +218,7 @@ def test_staff_check_screens_text_without_storing(moderator, db):
 
 
 def test_a_citizen_previews_a_draft_without_storing_it(citizen):
-    from alerts.models import Report
+    from reports.models import Report
 
     response = citizen.client.post("/api/v1/reports/preview/", {"description": "Dark underpass."}, format="json")
     assert response.status_code == 200

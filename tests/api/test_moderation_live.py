@@ -6,10 +6,10 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from alerts.services import device_register
-from alerts.taxonomy import taxonomy_sync
 from api.services import staff_account_create
 from backend.asgi import application
+from reports.services import device_register
+from reports.taxonomy import taxonomy_sync
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alerts.models import Report
+from reports.models import Report
 from tests import factories
 
 json_values = st.recursive(

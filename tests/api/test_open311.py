@@ -19,11 +19,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from alerts.models import Report
-from alerts.taxonomy import taxonomy_sync
 from api.models import ApiKey
 from referrals.models import Referral
 from referrals.payloads import point_public
+from reports.models import Report
+from reports.taxonomy import taxonomy_sync
 from tests import factories
 from tests.browser import asgi_server
 from tests.referrals import factories as f
@@ -126,7 +126,7 @@ def _api_key(name: str = "City of Ghent", *jurisdictions: str) -> str:
 
 
 def _publish(report_id: str, text: str) -> None:
-    # What a moderator's approval does to the report (alerts.services.report_decide).
+    # What a moderator's approval does to the report (workflows.decide.report_decide).
     Report.objects.filter(pk=report_id).update(status=Report.Status.PUBLISHED, public_description=text)
 
 

@@ -52,7 +52,7 @@ def test_news_is_kept_in_order(anonymous, referral):
 
 
 def test_an_identical_update_sent_twice_changes_nothing(anonymous, referral):
-    from alerts.services import report_referral_status_update
+    from workflows.referral_news import report_referral_status_update
 
     _post(anonymous, referral.pk, {"status": "received"})
     news = report_referral_status_update(referral_id=referral.pk, status="received", message="")

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.test import RequestFactory
 from django_ratelimit.core import get_usage
 
-from alerts.models import Device, Report
 from api.client_address import client_ip, client_ip_key
 from api.ratelimits import BY_IP, BY_PRINCIPAL
+from reports.models import Device, Report
 from tests import factories
 
 

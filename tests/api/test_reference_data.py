@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from alerts.models import ServiceArea
+from reports.models import ServiceArea
 
 
 def test_categories_are_public_with_labels_in_the_callers_language(anonymous, db):

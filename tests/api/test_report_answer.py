@@ -8,14 +8,14 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from alerts.models import Report
-from alerts.selectors import report_get_for
-from alerts.services import report_withdraw
 from api.serializers.referrals import CitizenReferralSerializer
 from api.serializers.reports import ReportOutputSerializer
 from referrals.models import Jurisdiction, Referral
+from reports.models import Report
+from reports.selectors import report_get_for
 from tests import factories
 from tests.referrals import factories as referral_factories
+from workflows.withdraw import report_withdraw
 
 
 def _generic(report: Report) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from alerts.models import Report, ReportPhoto
+from reports.models import Report, ReportPhoto
 from tests import factories
 
 

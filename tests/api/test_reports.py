@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from alerts.models import Report
+from reports.models import Report
 from tests import factories
 
 

@@ -6,9 +6,9 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core.management import CommandError, call_command
 
-from alerts.credentials import credential_digest
 from api.models import ApiKey, StaffToken
 from referrals.models import Jurisdiction
+from reports.credentials import credential_digest
 
 
 def _run(*args: str) -> str:

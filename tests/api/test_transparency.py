@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from alerts.models import Report
 from moderation.models import Case
+from reports.models import Report
 from tests import factories
 from tests.api.test_moderation import _claim, _decide
 

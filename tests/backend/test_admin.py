@@ -15,8 +15,8 @@ def admin_client(client, db):
 
 @pytest.mark.parametrize(
     "url",
-    ["/admin/", "/admin/alerts/report/", "/admin/alerts/device/", "/admin/alerts/category/",
-     "/admin/alerts/servicearea/", "/admin/alerts/district/", "/admin/referrals/jurisdiction/",
+    ["/admin/", "/admin/reports/report/", "/admin/reports/device/", "/admin/reports/category/",
+     "/admin/reports/servicearea/", "/admin/reports/district/", "/admin/referrals/jurisdiction/",
      "/admin/api/apikey/", "/admin/api/stafftoken/"],
 )
 def test_the_admin_pages_open(admin_client, service_area, url):
@@ -25,17 +25,17 @@ def test_the_admin_pages_open(admin_client, service_area, url):
 
 def test_the_admin_report_page_shows_no_free_text_or_exact_point(admin_client, citizen):
     report = factories.report_create(device=citizen.device, description="Secret detail about my neighbour")
-    page = admin_client.get(f"/admin/alerts/report/{report.pk}/change/").content.decode()
+    page = admin_client.get(f"/admin/reports/report/{report.pk}/change/").content.decode()
     assert "Secret detail" not in page
     assert f"{report.location.x:.5f}" not in page
 
 
 def test_the_service_area_geometry_is_edited_as_text_without_a_cdn(admin_client, service_area):
-    page = admin_client.get(f"/admin/alerts/servicearea/{service_area.pk}/change/").content.decode()
+    page = admin_client.get(f"/admin/reports/servicearea/{service_area.pk}/change/").content.decode()
     assert "MultiPolygon" in page
     assert "cdn" not in page.lower()
 
 
 def test_the_admin_is_closed_to_anonymous_visitors(client, db):
-    response = client.get("/admin/alerts/report/")
+    response = client.get("/admin/reports/report/")
     assert response.status_code == 302

@@ -8,8 +8,8 @@ import json
 import pytest
 from channels.testing import HttpCommunicator
 
-from alerts.taxonomy import taxonomy_sync
 from backend.asgi import SyncChainASGIHandler, application
+from reports.taxonomy import taxonomy_sync
 
 
 def test_the_middleware_chain_is_loaded_synchronously():

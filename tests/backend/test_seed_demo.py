@@ -8,10 +8,10 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
-from alerts.credentials import credential_digest
-from alerts.models import Category, Device, District, Report, ServiceArea
 from api.models import ApiKey, StaffToken
 from referrals.models import Jurisdiction
+from reports.credentials import credential_digest
+from reports.models import Category, Device, District, Report, ServiceArea
 
 pytestmark = pytest.mark.django_db
 

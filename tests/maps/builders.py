@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.gis.geos import Point
 
-from alerts.models import Category, Device, Report
 from maps.layers import month_next
+from reports.models import Category, Device, Report
 from tests import factories
 
 LOCAL = ZoneInfo("Europe/Brussels")

@@ -11,8 +11,6 @@ from zoneinfo import ZoneInfo
 from django.contrib.gis.geos import Point
 from django.db import connection
 
-from alerts.credentials import credential_digest, credential_new
-from alerts.models import Category, Device, District, Report, ServiceArea
 from backend.management.commands.seed_demo import (
     AREA_CENTER,
     DISTRICT_SEEDS,
@@ -22,6 +20,8 @@ from backend.management.commands.seed_demo import (
     to_lnglat,
 )
 from maps.layers import month_next
+from reports.credentials import credential_digest, credential_new
+from reports.models import Category, Device, District, Report, ServiceArea
 
 LOCAL = ZoneInfo("Europe/Brussels")
 EVENING_HOURS = (6, 5, 4, 2, 1, 0.8, 1, 1.5, 1.5, 1, 1, 1, 1, 1, 1, 1.5, 2, 3, 5, 7, 9, 10, 9, 8)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.taxonomy import taxonomy_sync
+from reports.taxonomy import taxonomy_sync
 
 
 @pytest.fixture(autouse=True)

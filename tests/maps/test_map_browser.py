@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from alerts.taxonomy import taxonomy_sync
 from api.services import staff_account_create
 from maps.models import Layer
 from maps.services import release_publish
+from reports.taxonomy import taxonomy_sync
 from tests.browser import REPO, asgi_server, browser_missing_reason, chromium_page
 from tests.maps import builders, city
 

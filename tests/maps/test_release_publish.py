@@ -11,13 +11,13 @@ from decimal import Decimal
 import h3
 import pytest
 
-from alerts.models import Report
 from maps.errors import MonthNotClosed
 from maps.layers import LAYERS, month_next, month_window
 from maps.models import BudgetSpend, Layer, Release, ReleaseCell
 from maps.partition import coarser_resolutions, partition_cells
 from maps.selectors import layer_contributions
 from maps.services import release_publish
+from reports.models import Report
 from tests.maps import builders
 from tests.maps.builders import MONTH, PARK, STATION
 

@@ -11,11 +11,11 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 from django.utils import timezone
 
-from alerts.models import Category, District, Report
-from alerts.taxonomy import taxonomy_sync
 from api.services import staff_account_create
 from moderation.models import Case
 from moderation.services import case_claim
+from reports.models import Category, District, Report
+from reports.taxonomy import taxonomy_sync
 from tests import factories
 from tests.browser import REPO, asgi_server, browser_missing_reason, chromium_page, off_the_browser_thread
 

@@ -8,10 +8,10 @@ from typing import Any
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.utils import timezone
 
-from alerts.models import Category, Device, Report
-from alerts.services import Consent, report_submit
 from referrals.models import Jurisdiction, Partner
+from reports.models import Category, Device, Report
 from tests import factories
+from workflows.submit import Consent, report_submit
 
 SECRET = "test-partner-secret-0123456789abcdef"
 MIDDLE = (factories.TOWN_WEST + factories.TOWN_EAST) / 2

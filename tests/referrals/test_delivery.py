@@ -13,7 +13,6 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from alerts.models import Report
 from referrals.models import Referral, ReferralAttempt
 from referrals.services import (
     referral_deliver,
@@ -23,6 +22,7 @@ from referrals.services import (
     retry_delay,
 )
 from referrals.signatures import signature_compute
+from reports.models import Report
 from tests.referrals import factories as f
 from tests.referrals.receivers import refused_url
 

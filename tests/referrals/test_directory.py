@@ -6,10 +6,10 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from alerts.models import Report
 from referrals import directory
 from referrals.directory import partner_directory
 from referrals.models import Partner
+from reports.models import Report
 from tests.referrals import factories as f
 
 

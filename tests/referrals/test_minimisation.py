@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from alerts.models import Report
 from referrals.models import Partner, Referral
 from referrals.payloads import point_public
 from referrals.services import referrals_create
+from reports.models import Report
 from tests import factories
 from tests.referrals import factories as f
 

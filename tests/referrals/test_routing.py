@@ -8,10 +8,10 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from alerts.models import Device, Report
-from alerts.taxonomy import taxonomy_sync
 from referrals.models import Referral
 from referrals.services import URGENT_PRIORITY, referrals_create
+from reports.models import Device, Report
+from reports.taxonomy import taxonomy_sync
 from tests.referrals import factories as f
 
 

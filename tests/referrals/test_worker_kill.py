@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from alerts.models import Device
-from alerts.taxonomy import taxonomy_sync
 from referrals.models import Referral, ReferralAttempt
 from referrals.services import referrals_sweep
+from reports.models import Device
+from reports.taxonomy import taxonomy_sync
 from tests import factories
 from tests.referrals import factories as f
 

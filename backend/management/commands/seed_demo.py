@@ -26,14 +26,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from alerts.credentials import credential_digest, credential_new
-from alerts.models import Category, Device, District, Report, ServiceArea
-from alerts.services import reports_screen_in_bulk
-from alerts.taxonomy import taxonomy_sync
 from api.models import ApiKey, StaffToken
 from api.services import staff_account_create, staff_token_issue
 from maps.services import releases_publish_closed
 from referrals.models import Jurisdiction, Partner
+from reports.credentials import credential_digest, credential_new
+from reports.models import Category, Device, District, Report, ServiceArea
+from reports.taxonomy import taxonomy_sync
+from workflows.submit import reports_screen_in_bulk
 
 AREA_NAME = "Ghent (demo)"
 AREA_CENTER = (3.7215, 51.0545)  # Korenmarkt, the historic centre

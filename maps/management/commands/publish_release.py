@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from alerts.errors import LanternError
+from kernel.errors import LanternError
 from maps.layers import month_parse
 from maps.models import Layer, Release
 from maps.services import release_publish

@@ -25,7 +25,7 @@
   };
   // What the rule asked for, on each hit (moderation.models.RuleHit.Action).
   const ACTION_LABELS = { redact: gettext("redact"), hold: gettext("hold"), reject: gettext("reject") };
-  // The report's status after a decision (alerts.models.Report.Status), as a whole sentence each.
+  // The report's status after a decision (reports.models.Report.Status), as a whole sentence each.
   const REPORT_NOW = {
     published: gettext("The report is now published."),
     rejected: gettext("The report is now rejected."),
@@ -209,7 +209,7 @@
   }
 
   // Django's slugify, so the district filter can send the slug the queue filter expects (the service
-  // area API lists names only); duplicates get -2, -3 like alerts.services.service_area_activate.
+  // area API lists names only); duplicates get -2, -3 like reports.services.service_area_activate.
   function slugify(value) {
     return String(value)
       .normalize("NFKD")

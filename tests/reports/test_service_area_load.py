@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from alerts.models import ServiceArea
+from reports.models import ServiceArea
 
 
 def _square(west: float, south: float, size: float) -> dict:

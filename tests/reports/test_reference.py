@@ -6,10 +6,10 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from alerts import reference
-from alerts.models import Category, District
-from alerts.reference import reference_categories, reference_places
-from alerts.services import service_area_activate
+from reports import reference
+from reports.models import Category, District
+from reports.reference import reference_categories, reference_places
+from reports.services import service_area_activate
 from tests import factories
 
 

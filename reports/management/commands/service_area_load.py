@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from alerts.services import service_area_activate
+from reports.services import service_area_activate
 
 
 def _multipolygon(geometry: dict[str, Any]) -> MultiPolygon:

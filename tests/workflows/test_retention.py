@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from alerts.models import Report
-from alerts.services import report_retention_apply
+from reports.models import Report
 from tests import factories
+from workflows.retention import report_retention_apply
 
 
 def _age(report: Report, days: int, status: str = Report.Status.PUBLISHED) -> None:
@@ -53,7 +53,7 @@ def test_it_works_through_a_backlog_in_batches(citizen):
 def test_the_periodic_job_is_registered_daily():
     from procrastinate.contrib.django import app
 
-    from alerts import tasks
+    from workflows import tasks
 
     periodic = [task for task in app.periodic_registry.periodic_tasks.values()
                 if task.task.name == tasks.report_retention.name]

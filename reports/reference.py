@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import transaction
 
-from alerts.models import Category, District, ServiceArea
+from reports.models import Category, District, ServiceArea
 
 _lock = threading.Lock()
 _snapshots: dict[str, tuple[float, Any]] = {}

@@ -4,7 +4,7 @@ Lantern is not an emergency service: when a report looks like an emergency, the 
 emergency number in front of the citizen at once. Showing it needlessly costs a glance; missing it can
 cost far more. So every doubt here resolves towards showing it.
 
-Phrases live in ``alerts/data/danger_now/<language>.txt`` so that an NGO can add terms, or a whole
+Phrases live in ``reports/data/danger_now/<language>.txt`` so that an NGO can add terms, or a whole
 language, without touching code. Pure: no database, no settings.
 """
 

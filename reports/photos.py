@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from alerts.errors import PhotoRejected
+from reports.errors import PhotoRejected
 
 JPEG_QUALITY = 90
 WEBP_QUALITY = 90

@@ -10,8 +10,8 @@ import zlib
 import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 
-from alerts.errors import PhotoRejected
-from alerts.photos import SanitizedPhoto, photo_sanitize
+from reports.errors import PhotoRejected
+from reports.photos import SanitizedPhoto, photo_sanitize
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000

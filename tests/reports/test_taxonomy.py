@@ -7,8 +7,8 @@ import re
 import pytest
 from django.conf import settings
 
-from alerts.models import Category
-from alerts.taxonomy import group_label, taxonomy_load, taxonomy_sync
+from reports.models import Category
+from reports.taxonomy import group_label, taxonomy_load, taxonomy_sync
 
 LANGUAGES = [code for code, _ in settings.LANGUAGES]
 

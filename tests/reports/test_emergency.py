@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.emergency import DANGER_PHRASES_DIR, DANGER_WINDOW, danger_now, danger_pattern, emergency_guidance
+from reports.emergency import DANGER_PHRASES_DIR, DANGER_WINDOW, danger_now, danger_pattern, emergency_guidance
 
 NOW = datetime(2025, 3, 14, 21, 30, tzinfo=UTC)
 LONG_AGO = NOW - timedelta(days=3)

@@ -1,4 +1,4 @@
-"""The report taxonomy: categories and their groups, kept as data in ``alerts/data/categories.json``.
+"""The report taxonomy: categories and their groups, kept as data in ``reports/data/categories.json``.
 
 Codes are stable because apps and partners store them, so a category is never deleted: one that leaves
 the file is deactivated and keeps its old reports.
@@ -71,7 +71,7 @@ def taxonomy_sync(*, category_model: type[models.Model] | None = None) -> int:
     left alone: it is edited in the admin, not in the file.
     """
     if category_model is None:
-        from alerts.models import Category
+        from reports.models import Category
 
         category_model = Category
     manager = category_model._default_manager

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from alerts.models import Category, Report
-from alerts.services import Consent, report_submit
+from reports.models import Category, Report
 from tests import factories
+from workflows.submit import Consent, report_submit
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ and referrals that was about a third of their CPU. Here each field still prepare
 the statement's text is kept, per model and shape of placeholders. Save signals are not sent (nothing listens
 to those of the models that use this: a receiver added later would not fire).
 
-It sits with the project's other shared Django pieces (``backend.admin_widgets``): the parts that use it,
-``alerts`` and ``referrals``, import nothing of each other's for it.
+It sits in the kernel: the parts that use it (the report's intake and referrals) import nothing of each
+other's for it.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from django.db import ProgrammingError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alerts import selectors
-from alerts.selectors import screening_context
 from tests import factories
+from workflows import screening as selectors
+from workflows.screening import screening_context
 
 # About 150 m and 1.5 km east of factories.INSIDE, at Ghent's latitude.
 CLOSE = (factories.INSIDE[0] + 0.00214, factories.INSIDE[1])
