@@ -261,6 +261,13 @@ class Service:
         except httpx.HTTPError:
             return False
 
+    def health(self) -> int | None:
+        """The status of ``/api/v1/health/``, or None when nothing answers."""
+        try:
+            return httpx.get(f"{self.base_url}/api/v1/health/", timeout=10).status_code
+        except httpx.HTTPError:
+            return None
+
     def processes(self) -> list[int]:
         if self.process is None:
             return []
