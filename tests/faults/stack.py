@@ -276,7 +276,8 @@ class Service:
         return found
 
     def worker_pids(self) -> list[int]:
-        return [pid for pid in self.processes() if "jobs_worker" in command_line(pid)]
+        return [pid for pid in self.processes()
+                if any(name in command_line(pid) for name in ("jobs_worker", "procrastinate worker"))]
 
     def web_pids(self) -> list[int]:
         return [pid for pid in self.processes() if "uvicorn" in command_line(pid)]
