@@ -5,6 +5,7 @@
 # its own (a crash, an OOM kill, a worker that could not reach PostgreSQL), it alone is started again, after
 # 1, 2, 4 … seconds (at most RESTART_MAX_DELAY), while the other keeps serving; the wait starts again from
 # 1 s once a child has run for RESTART_STABLE_SECONDS. The service is never taken down for one child.
+# Only a child that dies before the service first answers (a set-up error) stops it all, non-zero.
 #
 # Environment: HOST, PORT (127.0.0.1:8000), WEB_CONCURRENCY (2 uvicorn workers), ACCESS_LOG=1 for
 # uvicorn's per-request lines, TRUSTED_PROXY_HEADER (behind a reverse proxy: --proxy-headers, with
@@ -137,7 +138,16 @@ start_worker
 
 # Print the addresses once the server listens, so they are not lost in its start-up lines.
 for _ in $(seq 1 120); do
-  if ! alive "$web_pid" || ! alive "$worker_pid"; then break; fi
+  if ! alive "$web_pid" || ! alive "$worker_pid"; then
+    # Dying before the service ever answered is a set-up error (settings, port, database), not a fault to
+    # ride out: restarting would only repeat it.
+    set +e
+    if alive "$web_pid"; then dead=worker; else dead="web server"; fi
+    stopping=1
+    warn "the $dead exited before the service started; stopping the rest"
+    stop_children
+    exit 1
+  fi
   if listening; then
     cat <<EOF
 
