@@ -2,7 +2,7 @@
 
 Python's ``json`` module descends once per level of nesting, so a body of 20,000 ``[`` (40 kB, well under
 the size limit) ran out of recursion and answered 500 on every JSON endpoint. The depth is counted first by
-a flat scan of the text, and only a body within ``JSON_MAX_DEPTH`` reaches ``json.loads``; serializers, the
+a scan of the text without recursion, and only a body within ``JSON_MAX_DEPTH`` reaches ``json.loads``; serializers, the
 idempotency fingerprint and the problem mapper, which recurse too, then never meet deeply nested data.
 """
 
@@ -20,8 +20,11 @@ from rest_framework.utils import json
 
 # Lantern's deepest legitimate document (a GeoJSON MultiPolygon inside an object) nests 6 levels.
 JSON_MAX_DEPTH = 32
-# The only characters that open or close a level, or a string in which brackets do not count.
-_STRUCTURE = re.compile(r'[\\"\[\]{}]')
+# An escape and the character it escapes: dropped first, so that every quote left opens or closes a string.
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
+# Every byte but brackets and quotes, dropped by one bytes.translate before the walk.
+_NOT_STRUCTURE = bytes(byte for byte in range(256) if byte not in b'[]{}"')
+_OPEN, _CLOSE, _QUOTE = frozenset(b"[{"), frozenset(b"]}"), ord('"')
 
 
 # The parser's refusals live here, not in api.problems: DRF imports this module while it loads its views,
@@ -39,30 +42,24 @@ class JSONTooDeep(exceptions.APIException):
 
 
 def json_depth_exceeds(text: str, limit: int) -> bool:
-    """Whether any array or object in ``text`` nests deeper than ``limit``; linear, without recursion.
-
-    Malformed text is not judged here (``json.loads`` refuses it afterwards); only brackets outside
-    strings count, and an escaped quote does not end a string."""
+    """Whether an array or object in ``text`` nests deeper than ``limit``: one walk over its brackets and
+    quotes, without recursion. Text that is not JSON is not judged here (``json.loads`` refuses it)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False  # most requests: too few brackets to nest that deep
+    if "\\" in text:
+        text = _ESCAPE.sub("", text)
     depth = 0
     in_string = False
-    escaped_until = -1
-    for match in _STRUCTURE.finditer(text):
-        position = match.start()
-        if position < escaped_until:
+    for byte in text.encode("utf-8", "surrogatepass").translate(None, _NOT_STRUCTURE):
+        if byte == _QUOTE:
+            in_string = not in_string
+        elif in_string:
             continue
-        char = match.group()
-        if in_string:
-            if char == "\\":
-                escaped_until = position + 2
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
+        elif byte in _OPEN:
             depth += 1
             if depth > limit:
                 return True
-        elif char in "]}":
+        elif byte in _CLOSE:
             depth -= 1
     return False
 
@@ -78,6 +75,11 @@ def json_loads_bounded(text: str, *, strict: bool = True, max_depth: int = JSON_
         return json.loads(text, parse_constant=json.strict_constant if strict else None)
     except ValueError as exc:
         raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from exc
+    except RecursionError as exc:
+        # Malformed text the scan left alone (thousands of unclosed brackets): the decoder gave up cleanly.
+        raise JSONTooDeep(
+            _("The JSON nests deeper than %(limit)d levels; no request needs that many.") % {"limit": max_depth}
+        ) from exc
 
 
 class BoundedJSONParser(JSONParser):

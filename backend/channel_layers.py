@@ -36,6 +36,9 @@ logger = logging.getLogger("channels_redis.core")
 REDIS_UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 RECEIVE_RETRY_FIRST_SECONDS = 0.25
 RECEIVE_RETRY_MAX_SECONDS = 5.0
+# A host given without a read timeout gets this one: redis-py 8's default (5 s) equals channels_redis's blocking
+# pop, and a read cut at the moment Redis hands over a message loses that message.
+DEFAULT_READ_TIMEOUT_SECONDS = 30
 
 # Sends a message to each channel of a group that is under its capacity (channels_redis's script, unchanged).
 _GROUP_SEND_LUA = """
@@ -57,6 +60,12 @@ _GROUP_SEND_LUA = """
 class RedisChannelLayer(BaseRedisChannelLayer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.hosts = [dict(host) for host in self.hosts]  # the settings' own dicts stay as they are
+        for host in self.hosts:
+            timeout = host.setdefault("socket_timeout", DEFAULT_READ_TIMEOUT_SECONDS)
+            if timeout is not None and timeout <= self.brpop_timeout:
+                raise ValueError(f"the channel layer's socket_timeout ({timeout} s) must outlast its "
+                                 f"{self.brpop_timeout} s blocking pop")
         self._blocking_clients: dict[tuple[int, float], redis.Redis] = {}
         self._blocking_lock = threading.Lock()
         # The groups of this process's own channels (its sockets), and the groups left while Redis was unreachable.

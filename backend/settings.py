@@ -296,6 +296,9 @@ REFERRAL_WEBHOOK_TIMEOUT_SECONDS = env_int("REFERRAL_WEBHOOK_TIMEOUT_SECONDS", 1
 REFERRAL_DELIVERY_LEASE_SECONDS = env_int("REFERRAL_DELIVERY_LEASE_SECONDS", 120, minimum=2)
 if REFERRAL_DELIVERY_LEASE_SECONDS <= REFERRAL_WEBHOOK_TIMEOUT_SECONDS:
     raise ImproperlyConfigured("REFERRAL_DELIVERY_LEASE_SECONDS must be longer than REFERRAL_WEBHOOK_TIMEOUT_SECONDS")
+# Deliveries to one partner in flight at once, across all workers: a partner that hangs holds this many
+# job slots. Keep PROCRASTINATE_WORKER_CONCURRENCY × workers well above it.
+REFERRAL_PARTNER_CONCURRENCY = env_int("REFERRAL_PARTNER_CONCURRENCY", 2, minimum=1)
 REFERRAL_EMAIL_FROM = env_str("REFERRAL_EMAIL_FROM", "Lantern referrals <referrals@localhost>") or ""
 # E-mail (Django's mailers): referrals to e-mail partners. SMTP in production, the console in development.
 _EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
@@ -380,6 +383,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- background jobs ---------------------------------------------------------------------------
 PROCRASTINATE_ON_APP_READY = None
+# Jobs one worker process runs at once (procrastinate's own default is 1). With one slot, a partner that
+# hangs for its timeout held every other job; with several, REFERRAL_PARTNER_CONCURRENCY keeps it to its
+# share. The same variable procrastinate's command line reads, so `--concurrency` and it agree.
+PROCRASTINATE_WORKER_DEFAULTS = {"concurrency": env_int("PROCRASTINATE_WORKER_CONCURRENCY", 4, minimum=1)}
 
 # --- security (safe defaults in production; `manage.py check --deploy` passes) -----------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_HEADER else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -25,6 +26,14 @@ def referral_for_partner_update(*, referral_id: uuid.UUID | str) -> Referral | N
     return Referral.objects.select_related("partner").filter(pk=key).first()
 
 
-def referral_dead_letters() -> QuerySet[Referral]:
-    """What an operator has to look at: refused permanently, or given up on after the retry window."""
-    return Referral.objects.filter(state__in=Referral.DEAD_LETTER_STATES).select_related("partner")
+def referral_dead_letters(
+    *, partner_name: str | None = None, referral_ids: Iterable[uuid.UUID] | None = None
+) -> QuerySet[Referral]:
+    """What an operator has to look at: refused permanently, or given up on after the retry window; one
+    partner's or the given ones only when asked, by partner and then oldest first."""
+    letters = Referral.objects.filter(state__in=Referral.DEAD_LETTER_STATES).select_related("partner")
+    if partner_name is not None:
+        letters = letters.filter(partner__name=partner_name)
+    if referral_ids is not None:
+        letters = letters.filter(pk__in=list(referral_ids))
+    return letters.order_by("partner__name", "created_at", "id")

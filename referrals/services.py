@@ -4,6 +4,11 @@ Delivery is at-least-once with a stable event id: a referral is claimed under a 
 transaction, and its outcome recorded afterwards. If a worker dies between sending and recording, the
 lease runs out and the referral is sent again, with the same event id, so the partner can drop the
 duplicate. Nothing that leaves the process happens while a database lock is held.
+
+At most ``REFERRAL_PARTNER_CONCURRENCY`` deliveries to one partner are in flight at once, across every
+worker: a job whose partner is full ends at once without sending, and the referral waits, still due,
+until one of that partner's deliveries finishes and hands the slot on (or the sweeper finds it). A partner
+that hangs thus holds that many of the workers' job slots, never all of them.
 """
 
 from __future__ import annotations
@@ -11,13 +16,14 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from procrastinate.contrib.django import app
@@ -25,7 +31,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from kernel.rows import rows_insert
 from referrals.errors import ReferralStatusRefused
-from referrals.models import Referral, ReferralAttempt, ReferralStatusChange
+from referrals.models import Partner, Referral, ReferralAttempt, ReferralStatusChange
 from referrals.payloads import allowed_fields, report_payload
 from referrals.routing import KIND_ORDER, report_routes
 from referrals.transports import DeliveryResult, transport_for
@@ -34,9 +40,14 @@ logger = logging.getLogger(__name__)
 
 QUEUE = "referrals"
 DELIVER_TASK = "referrals.deliver"
+SWEEP_TASK = "referrals.sweep"
 # Urgent referrals (someone may be in danger now) jump every queue of normal ones.
 URGENT_PRIORITY = 100
 NORMAL_PRIORITY = 0
+# The sweeper re-queues what a lost job or a dead worker stranded, urgent referrals included: it must not
+# wait behind the backlog of deliveries it exists to rescue. It stays on the referrals queue, so that every
+# worker that delivers referrals also sweeps.
+SWEEP_PRIORITY = 1000
 # A job may start a little before the referral's due time by the app's clock; it still counts as due.
 _CLOCK_TOLERANCE = timedelta(seconds=5)
 # Jitter spreads retries of many referrals to one partner that was down, so they do not return together.
@@ -126,10 +137,18 @@ def retry_delay(attempts: int, *, base: float, cap: float, jitter: float = _JITT
     return min(cap, raw * random.uniform(1 - jitter, 1 + jitter))
 
 
+class _PartnerFull(Exception):
+    """The partner already has its share of deliveries in flight: this one waits for a slot."""
+
+
 def referral_deliver(*, referral_id: uuid.UUID | str, now: datetime | None = None) -> Referral | None:
-    """Try once to deliver a due referral. Answers the referral as recorded, or None when it was not due
-    (already delivered, cancelled, claimed by another worker, or waiting for a later retry)."""
-    claimed = _claim(referral_id, now=now or timezone.now())
+    """Try once to deliver a due referral. Answers the referral as recorded, or None when it was not sent:
+    not due (already delivered, cancelled, claimed by another worker, or waiting for a later retry), or its
+    partner already has ``REFERRAL_PARTNER_CONCURRENCY`` deliveries in flight (it is handed a slot later)."""
+    try:
+        claimed = _claim(referral_id, now=now or timezone.now())
+    except _PartnerFull:
+        return None
     if claimed is None:
         return None
     referral, attempt = claimed
@@ -138,7 +157,22 @@ def referral_deliver(*, referral_id: uuid.UUID | str, now: datetime | None = Non
     except Exception as exc:  # a bug in a transport must not strand the referral in "sending"
         logger.exception("referral %s: transport crashed", referral.pk)
         result = DeliveryResult("temporary", f"transport error: {type(exc).__name__}: {exc}")
-    return _record(referral, attempt, result)
+    recorded = _record(referral, attempt, result)
+    # This delivery's slot is free: hand it to the partner's next due referral that found the partner full.
+    partner_deliveries_queue(partner_id=referral.partner_id)
+    return recorded
+
+
+def _in_flight(partner_ids: Iterable[int], *, now: datetime) -> dict[int, int]:
+    """Deliveries being sent right now, per partner (a lease that ran out belongs to a dead worker)."""
+    rows = (
+        Referral.objects.filter(partner_id__in=list(partner_ids), state=Referral.State.SENDING,
+                                lease_expires_at__gt=now)
+        .order_by()
+        .values_list("partner_id")
+        .annotate(count=Count("pk"))
+    )
+    return dict(rows)
 
 
 def _claim(referral_id: uuid.UUID | str, *, now: datetime) -> tuple[Referral, ReferralAttempt] | None:
@@ -156,6 +190,13 @@ def _claim(referral_id: uuid.UUID | str, *, now: datetime) -> tuple[Referral, Re
         )
         if referral is None:
             return None
+        # Two workers claiming for one partner count in turn, so that both cannot see the last free slot.
+        # NO KEY: intake's inserts of new referrals (a key share lock on the partner) are not held up.
+        Partner.objects.select_for_update(no_key=True).filter(pk=referral.partner_id).values_list("pk").first()
+        if _in_flight([referral.partner_id], now=now).get(referral.partner_id, 0) >= (
+            settings.REFERRAL_PARTNER_CONCURRENCY
+        ):
+            raise _PartnerFull
         if referral.state == Referral.State.SENDING:
             ReferralAttempt.objects.filter(referral=referral, outcome=ReferralAttempt.Outcome.RUNNING).update(
                 outcome=ReferralAttempt.Outcome.TEMPORARY, finished_at=now,
@@ -167,6 +208,21 @@ def _claim(referral_id: uuid.UUID | str, *, now: datetime) -> tuple[Referral, Re
         referral.save(update_fields=["state", "attempts", "lease_expires_at"])
         attempt = ReferralAttempt.objects.create(referral=referral, number=referral.attempts, started_at=now)
     return referral, attempt
+
+
+def partner_deliveries_queue(*, partner_id: int, now: datetime | None = None) -> int:
+    """Queue a job for as many of the partner's due referrals as it has free delivery slots, urgent first.
+    Answers how many jobs were queued (a referral whose job is already waiting counts as served)."""
+    now = now or timezone.now()
+    room = settings.REFERRAL_PARTNER_CONCURRENCY - _in_flight([partner_id], now=now).get(partner_id, 0)
+    if room <= 0:
+        return 0
+    due = (
+        Referral.objects.filter(partner_id=partner_id, state=Referral.State.PENDING, next_attempt_at__lte=now)
+        .order_by("-urgent", "next_attempt_at")
+        .only("pk", "urgent")[:room]
+    )
+    return sum(_defer(referral, at=None) for referral in due)
 
 
 def _record(claimed: Referral, attempt: ReferralAttempt, result: DeliveryResult) -> Referral:
@@ -241,17 +297,28 @@ def referrals_requeue(*, referral_ids: Iterable[uuid.UUID | str], now: datetime 
 
 def referrals_sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
     """Queue a job again for every referral that is due but has none: its job was lost, or the worker
-    delivering it died (its lease ran out). Answers how many jobs were queued."""
+    delivering it died (its lease ran out). A partner gets no more jobs than it has free delivery slots: the
+    rest of its referrals are handed a slot as its deliveries finish. Answers how many jobs were queued."""
     now = now or timezone.now()
-    due = (
+    due = list(
         Referral.objects.filter(
             Q(state=Referral.State.PENDING, next_attempt_at__lte=now)
             | Q(state=Referral.State.SENDING, lease_expires_at__lte=now)
         )
         .order_by("-urgent", "next_attempt_at")
-        .only("pk", "urgent")[:limit]
+        .only("pk", "urgent", "partner_id")[:limit]
     )
-    queued = sum(_defer(referral, at=now) for referral in due)
+    in_flight = _in_flight({referral.partner_id for referral in due}, now=now)
+    room = defaultdict(lambda: settings.REFERRAL_PARTNER_CONCURRENCY)
+    for partner_id, count in in_flight.items():
+        room[partner_id] -= count
+    queued = 0
+    for referral in due:
+        if room[referral.partner_id] <= 0:
+            continue
+        # A referral whose job is already waiting takes its slot as well: that job will run.
+        room[referral.partner_id] -= 1
+        queued += _defer(referral, at=now)
     if queued:
         logger.warning("referrals sweep: queued %d referrals whose delivery job was missing", queued)
     return queued

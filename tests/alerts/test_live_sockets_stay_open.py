@@ -16,9 +16,9 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection
 
-from alerts.services import device_register
-from alerts.taxonomy import taxonomy_sync
 from api.services import staff_account_create
+from reports.services import device_register
+from reports.taxonomy import taxonomy_sync
 from tests import factories
 from tests.alerts.live_sockets import alert_publish, alerts_socket, case_open, moderation_socket, next_event
 from tests.browser import asgi_server

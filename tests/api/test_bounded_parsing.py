@@ -9,8 +9,8 @@ import json
 import pytest
 from django.test import override_settings
 
-from alerts.models import Device, Report
 from api.parsers import JSON_MAX_DEPTH, BoundedJSONParser, PayloadTooLarge
+from reports.models import Device, Report
 
 DEEP = b"[" * 20_000 + b"]" * 20_000
 
@@ -44,6 +44,21 @@ def test_it_parses_json_as_deep_as_the_limit_and_refuses_one_level_more(anonymou
     beyond = anonymous.post("/api/v1/devices/", data=_nested(JSON_MAX_DEPTH + 1), content_type="application/json")
     assert beyond.json()["type"] == "urn:lantern:problem:json-too-deep"
     assert Device.objects.count() == 0
+
+
+def test_a_string_ending_in_an_escaped_backslash_does_not_hide_the_nesting_after_it(anonymous, db):
+    deep = "[" * (JSON_MAX_DEPTH + 1) + "]" * (JSON_MAX_DEPTH + 1)
+    body = '{"platform": "a\\\\", "locale": ' + deep + "}"
+    assert json.loads(body)["platform"] == "a\\"
+    response = anonymous.post("/api/v1/devices/", data=body, content_type="application/json")
+    assert response.json()["type"] == "urn:lantern:problem:json-too-deep"
+
+
+def test_thousands_of_unclosed_brackets_answer_400_not_500(anonymous, db):
+    for body in (b"[" * 65_000, b'{"a":' * 13_000):
+        response = anonymous.post("/api/v1/devices/", data=body, content_type="application/json")
+        assert response.status_code == 400, response.content[:300]
+        assert response["Content-Type"] == "application/problem+json"
 
 
 def test_brackets_inside_strings_are_text_not_nesting(anonymous, db):

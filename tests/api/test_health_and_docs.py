@@ -12,6 +12,15 @@ def test_health_checks_database_cache_and_channel_layer(anonymous, db):
     }
 
 
+def test_health_checks_the_pub_sub_channel_layer_too(anonymous, db, settings):
+    # CHANNEL_LAYER_PUBSUB=1: the round trip goes through a layer of that kind, closed afterwards.
+    settings.CHANNEL_LAYERS = {"default": {**settings.CHANNEL_LAYERS["default"],
+                                           "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"}}
+    response = anonymous.get("/api/v1/health/")
+    assert response.status_code == 200
+    assert response.json()["checks"]["channel_layer"] == "ok"
+
+
 def test_health_answers_503_when_redis_is_down(anonymous, db):
     unreachable = "redis://127.0.0.1:1/0"
     with override_settings(
@@ -30,6 +39,7 @@ def test_health_answers_503_when_redis_is_down(anonymous, db):
     assert body["checks"]["cache"] == "unavailable"
     assert body["checks"]["channel_layer"] == "unavailable"
     assert response["Content-Type"] == "application/problem+json"
+    assert int(response["Retry-After"]) > 0
 
 
 def test_the_openapi_schema_describes_every_public_endpoint(anonymous, db):

@@ -9,8 +9,8 @@ import json
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from alerts.models import Report, ReportPhoto
 from moderation.models import Appeal
+from reports.models import Report, ReportPhoto
 from tests import factories
 
 

@@ -15,6 +15,13 @@ def test_it_is_the_configured_layer():
     assert type(get_channel_layer()) is RedisChannelLayer
 
 
+def test_its_redis_reads_outlast_its_blocking_pop_even_when_no_timeout_is_configured():
+    layer = RedisChannelLayer(hosts=["redis://127.0.0.1:6379/0"])
+    assert layer.hosts[0]["socket_timeout"] > layer.brpop_timeout
+    with pytest.raises(ValueError, match="must outlast"):
+        RedisChannelLayer(hosts=[{"address": "redis://127.0.0.1:6379/0", "socket_timeout": 5}])
+
+
 def test_it_delivers_a_group_message_to_every_member_channel():
     layer = get_channel_layer()
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from referrals.models import Jurisdiction
+from reports.taxonomy import taxonomy_sync
 from tests.referrals import factories
 from tests.referrals.receivers import Receiver
+from tests.referrals.worker_processes import jobs_clear, worker_stop
 
 
 @pytest.fixture
@@ -33,3 +36,15 @@ def receiver() -> Iterator[Callable[..., Receiver]]:
 def fast_retries(settings) -> None:
     settings.REFERRAL_WEBHOOK_TIMEOUT_SECONDS = 1
     settings.REFERRAL_DELIVERY_LEASE_SECONDS = 5
+
+
+@pytest.fixture
+def workers() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Worker processes a test starts (``worker_processes.worker_start``), stopped after it, on an empty queue."""
+    started: list[subprocess.Popen[bytes]] = []
+    jobs_clear()
+    taxonomy_sync()  # an earlier transactional test may have flushed the migration's categories
+    yield started
+    for worker in started:
+        worker_stop(worker)
+    jobs_clear()

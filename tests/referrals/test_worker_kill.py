@@ -3,71 +3,17 @@ middle of a delivery loses nothing, and the partner sees a duplicate only under 
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from referrals.models import Referral, ReferralAttempt
 from referrals.services import referrals_sweep
 from reports.models import Device
-from reports.taxonomy import taxonomy_sync
 from tests import factories
 from tests.referrals import factories as f
-
-ROOT = Path(__file__).resolve().parents[2]
-# Short enough for a test, in the order the settings demand (the lease outlasts the timeout).
-WORKER_TIMEOUT_SECONDS, WORKER_LEASE_SECONDS = 3, 5
-
-
-def _clear_jobs() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM procrastinate_jobs")
-
-
-def worker_start() -> subprocess.Popen[bytes]:
-    database = connection.settings_dict
-    env = os.environ | {
-        "LANTERN_ENV": "test",
-        "DATABASE_URL": (
-            f"postgis://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-        "DATABASE_POOL": "0",
-        "REFERRAL_WEBHOOK_TIMEOUT_SECONDS": str(WORKER_TIMEOUT_SECONDS),
-        "REFERRAL_DELIVERY_LEASE_SECONDS": str(WORKER_LEASE_SECONDS),
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "referrals"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-
-
-def worker_stop(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
-
-
-@pytest.fixture
-def workers() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    _clear_jobs()
-    taxonomy_sync()  # an earlier transactional test may have flushed the migration's categories
-    yield started
-    for worker in started:
-        worker_stop(worker)
-    _clear_jobs()
+from tests.referrals.worker_processes import WORKER_LEASE_SECONDS, worker_start
 
 
 def _wait_for(predicate, *, seconds: float, sweep: bool = False) -> bool:
