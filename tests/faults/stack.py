@@ -34,6 +34,8 @@ CLUSTER_PREFIX = "lantern_faults_"
 TEMPLATE = "lantern_faults_template"
 PARTNER = "Town police"
 _numbers = itertools.count(1)
+PG_CTL_SECONDS = 180
+SERVER_OPTIONS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
 # An outage is over when the service answers again within this long, without anyone restarting it.
 RECOVERY_SECONDS = 30
 
@@ -107,25 +109,21 @@ class Cluster:
         with psycopg.connect(self.conninfo("postgres", user="postgres"), autocommit=True) as connection:
             connection.execute("CREATE ROLE lantern SUPERUSER LOGIN")
 
+    def _control(self, action: str, *options: str) -> None:
+        # pg_ctl gives up after 60 s by default; a CI box or a shared laptop under load can take longer.
+        subprocess.run(["pg_ctlcluster", self.version, self.name, action, *options, "--", "-t", str(PG_CTL_SECONDS)],
+                       check=True, capture_output=True, timeout=PG_CTL_SECONDS + 30)
+
     def start(self) -> None:
         # Durability is not what these tests are about: no fsync keeps the box's disks out of the timings.
-        subprocess.run(
-            ["pg_ctlcluster", self.version, self.name, "start", "-o",
-             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"],
-            check=True, capture_output=True, timeout=60,
-        )
+        self._control("start", "-o", SERVER_OPTIONS)
 
     def stop(self) -> None:
-        subprocess.run(["pg_ctlcluster", self.version, self.name, "stop", "-m", "fast"],
-                       check=True, capture_output=True, timeout=60)
+        self._control("stop", "-m", "fast")
 
     def restart_fast(self) -> None:
         """What an operator's ``pg_ctlcluster … restart -m fast`` does: every connection is terminated."""
-        subprocess.run(
-            ["pg_ctlcluster", self.version, self.name, "restart", "-m", "fast", "-o",
-             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"],
-            check=True, capture_output=True, timeout=60,
-        )
+        self._control("restart", "-m", "fast", "-o", SERVER_OPTIONS)
 
     def drop(self) -> None:
         subprocess.run(["pg_dropcluster", "--stop", self.version, self.name], capture_output=True, check=False,
