@@ -48,17 +48,15 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.intake import (  # noqa: E402
+from benchmarks.intake import report_bodies  # noqa: E402
+from benchmarks.intake_figures import bbox_shrink, percentile, points_inside  # noqa: E402
+from benchmarks.intake_server import (  # noqa: E402
     _AREA_CREATE,
-    bbox_shrink,
     free_port,
     machine_busy_now,
     machine_description,
     manage,
     manage_shell,
-    percentile,
-    points_inside,
-    report_bodies,
 )
 
 AIM_RSS_GROWTH = 0.10
