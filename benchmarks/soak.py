@@ -211,6 +211,8 @@ def server_environment(database_url: str, port: int, web_workers: int) -> dict[s
         "LANTERN_ENV": "development", "DEBUG": "0", "HOST": "127.0.0.1", "PORT": str(port),
         "WEB_CONCURRENCY": str(web_workers), "DATABASE_URL": database_url,
         "CACHE_KEY_PREFIX": "lantern-soak", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
+        # run.sh empties its metrics directory at start: not the one of a `make run` in the same checkout.
+        "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="lantern-soak-metrics-"),
         "RATE_REPORT_PER_DEVICE": "1000000/h", "RATE_REPORT_PER_IP": "10000000/h",
         "RATE_DEVICE_REGISTER_PER_IP": "1000000/h", "RATE_LIVE_MESSAGES_PER_DEVICE": "100000/m",
     })

@@ -142,16 +142,6 @@ start_worker
 
 # Print the addresses once the server listens, so they are not lost in its start-up lines.
 for _ in $(seq 1 120); do
-  if ! alive "$web_pid" || ! alive "$worker_pid"; then
-    # Dying before the service ever answered is a set-up error (settings, port, database), not a fault to
-    # ride out: restarting would only repeat it.
-    set +e
-    if alive "$web_pid"; then dead=worker; else dead="web server"; fi
-    stopping=1
-    warn "the $dead exited before the service started; stopping the rest"
-    stop_children
-    exit 1
-  fi
   if listening; then
     cat <<EOF
 
@@ -164,6 +154,16 @@ for _ in $(seq 1 120); do
 
 EOF
     break
+  fi
+  if ! alive "$web_pid" || ! alive "$worker_pid"; then
+    # Dying before the service ever answered is a set-up error (settings, port, database), not a fault to
+    # ride out: restarting would only repeat it. (Once it listens, the supervision below takes over.)
+    set +e
+    if alive "$web_pid"; then dead=worker; else dead="web server"; fi
+    stopping=1
+    warn "the $dead exited before the service started; stopping the rest"
+    stop_children
+    exit 1
   fi
   sleep 0.5
 done

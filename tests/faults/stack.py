@@ -233,6 +233,8 @@ class Service:
             "WEB_CONCURRENCY": "1", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
             "CACHE_KEY_PREFIX": "lantern-faults", "LOG_LEVEL": "WARNING", "PROCRASTINATE_LOG_LEVEL": "ERROR",
             "PRIVATE_MEDIA_ROOT": str(log.parent / "private"),
+            # Its own metrics directory: run.sh empties it at start, which must not touch a `make run` nearby.
+            "PROMETHEUS_MULTIPROC_DIR": str(log.parent / "prometheus"),
             "RATE_DEVICE_REGISTER_PER_IP": "100000/h", "RATE_REPORT_PER_DEVICE": "100000/h",
             "RATE_REPORT_PER_IP": "100000/h",
             # Partners are retried within seconds, and a dead worker's delivery is taken again soon.
