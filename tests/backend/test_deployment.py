@@ -237,11 +237,16 @@ def test_the_web_service_checks_the_health_endpoint():
     assert "127.0.0.1:8000" in check or "localhost:8000" in check
 
 
-def test_the_worker_runs_procrastinate_and_does_not_inherit_the_web_healthcheck():
+def test_the_worker_runs_the_self_restarting_job_worker_and_does_not_inherit_the_web_healthcheck():
     worker = _service("worker")
-    assert re.search(r"manage\.py procrastinate worker", _command(worker["command"]))
+    assert re.search(r"manage\.py jobs_worker", _command(worker["command"]))
     # The image's HEALTHCHECK asks the web server, which does not run in the worker's container.
     assert worker["healthcheck"].get("disable") is True
+
+
+def test_a_server_or_worker_that_dies_is_restarted_by_docker():
+    for name in ("web", "worker", "db", "redis"):
+        assert str(_service(name).get("restart")) in {"unless-stopped", "always"}, name
 
 
 def test_database_rows_and_private_photos_live_on_named_volumes():
