@@ -120,6 +120,8 @@ for _ in $(seq 1 120); do
 
   Lantern ($LANTERN_ENV) is running at $base/
     API docs   $base/api/docs/
+    console    $base/moderation/console/   (moderators)
+    map        $base/maps/                 (analysts)
     admin      $base/admin/
     health     $base/api/v1/health/
     schema     $base/api/schema/
