@@ -124,6 +124,7 @@ for _ in $(seq 1 120); do
 
   Lantern ($LANTERN_ENV) is running at $base/
     API docs   $base/api/docs/
+    staff      $base/staff/                (each role's tools, after signing in)
     console    $base/moderation/console/   (moderators)
     map        $base/maps/                 (analysts)
     admin      $base/admin/
