@@ -1,9 +1,9 @@
 """The README's "Try it" runs as written: every shell block, in order, in one bash, against a live server.
 
-The server is what ``make run`` starts (uvicorn and a job worker) on a free port, on the test database
-seeded with the demo city; the blocks read ``PORT`` as the README tells its readers to. Each block must
-exit 0 (``set -euo pipefail``, and the README's ``curl -fsS`` fails on any HTTP error) and print the lines
-of the ```text block shown after it.
+The server is ``scripts/run.sh``, what ``make run`` starts (uvicorn and the job worker), on a free port
+and the test database seeded with the demo city; the blocks read ``PORT`` as the README tells its readers
+to. Each block must exit 0 (``set -euo pipefail``, and the README's ``curl -fsS`` fails on any HTTP error)
+and print the lines of the ```text block shown after it.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -23,7 +23,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tests.browser import asgi_server, database_url
+from tests.browser import SERVER_START_TIMEOUT, database_url, free_port
 from tests.docs.readme_blocks import ShellBlock, shell_blocks, try_it_section
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,31 +67,54 @@ def demo_city(settings) -> None:
 
 
 @pytest.fixture
-def lantern_server(demo_city) -> Iterator[str]:
-    """The web server and a job worker, as ``make run`` starts them, on the demo-seeded test database."""
+def make_run(demo_city) -> Iterator[tuple[str, Path]]:
+    """``scripts/run.sh``, what ``make run`` starts after seeding (uvicorn and the job worker), on a free
+    port and the demo-seeded test database; yields its address and the file its output goes to."""
+    port = free_port()
     env = {
         **os.environ, "LANTERN_ENV": "test", "DATABASE_URL": database_url(connection.settings_dict),
-        "DATABASE_POOL": "0", "LOG_LEVEL": "WARNING",
+        "DATABASE_POOL": "0", "REFERENCE_CACHE_SECONDS": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1", "LOG_LEVEL": "WARNING",
     }
     env.pop("TEST_DATABASE_NAME", None)
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "procrastinate", "worker"], cwd=REPO, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        with asgi_server(connection.settings_dict) as base_url:
-            yield base_url
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
+    base_url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="lantern-make-run-") as directory:
+        log = Path(directory) / "run.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                ["bash", "scripts/run.sh"], cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                _wait_for_banner(base_url, process, log)
+                yield base_url, log
+            finally:
+                # run.sh stops the server and the worker on SIGTERM, then exits.
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=10)
+
+
+def _wait_for_banner(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"scripts/run.sh exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        if "Ctrl-C stops the server" in log.read_text(errors="replace") and _answers(f"{base_url}/api/v1/health/"):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"scripts/run.sh did not start within {SERVER_START_TIMEOUT:.0f} s:\n{log.read_text()[-4000:]}")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_try_it_block_runs_and_prints_what_the_readme_shows(lantern_server):
+def test_make_run_prints_where_the_console_and_the_map_are_and_every_try_it_block_runs_as_shown(make_run):
+    lantern_server, log = make_run
+    banner = log.read_text(errors="replace")
+    for page in ("/moderation/console/", "/maps/", "/staff/", "/api/docs/"):
+        assert f"{lantern_server}{page}" in banner, page
     blocks = shell_blocks(try_it_section())
     left_out = {
         index: what for index, block in enumerate(blocks)
