@@ -17,6 +17,7 @@ from django.utils import timezone
 from api.models import ApiKey
 from referrals.models import Partner, Referral
 from reports.models import Report
+from reports.public_form import REPORT_PRIVATE_FIELDS
 
 
 def _closed_by_municipality() -> QuerySet[Referral]:
@@ -25,9 +26,15 @@ def _closed_by_municipality() -> QuerySet[Referral]:
     )
 
 
+
+
 def open311_requests_public() -> QuerySet[Report]:
     return (
-        Report.objects.filter(status=Report.Status.PUBLISHED, category__sensitive=False, consent_public_alert=True)
+        Report.objects.filter(
+            status=Report.Status.PUBLISHED, category__sensitive=False, consent_public_alert=True,
+            public_location__isnull=False,
+        )
+        .defer(*REPORT_PRIVATE_FIELDS)
         .select_related("category", "district")
         .annotate(
             closed=Exists(_closed_by_municipality()),

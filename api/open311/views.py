@@ -150,6 +150,8 @@ class RequestCollectionView(Open311View):
         kind = Report.Kind.INSECURITY if category.is_insecurity_factor else Report.Kind.INCIDENT
         if kind == Report.Kind.INSECURITY and not data.get("perception"):
             raise Open311Error(400, _("attribute[perception] is required for this service (1 to 5)."))
+        if kind == Report.Kind.INCIDENT and not data["description"]:
+            raise Open311Error(400, _("description is required for this service: describe what happened."))
         location = Point(data["long"], data["lat"], srid=4326)
         if not api_key_covers(api_key=api_key, point=location):
             raise Open311Error(403, _("This api_key may only place requests inside its jurisdictions."))

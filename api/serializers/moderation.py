@@ -105,7 +105,8 @@ class MonthQuerySerializer(serializers.Serializer):
 
     def validate_month(self, value: str) -> date:
         match = _MONTH.match(value)
-        if not match:
+        if not match or int(match.group(1)) < 1:
+            # Year 0000 matches the pattern but is no date at all.
             raise serializers.ValidationError(_("Send a month as YYYY-MM, e.g. 2026-10."))
         return date(int(match.group(1)), int(match.group(2)), 1)
 

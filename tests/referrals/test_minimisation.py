@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from referrals.models import Partner, Referral
-from referrals.payloads import point_public
 from referrals.services import referrals_create
 from reports.models import Report
+from reports.public_form import public_location_draw
 from tests import factories
 from tests.referrals import factories as f
 
@@ -67,11 +67,16 @@ def test_victim_support_reads_the_description_only_when_the_citizen_agreed(citiz
 
 def test_municipal_services_receive_the_moderated_text_and_a_fuzzed_point(citizen, partners):
     report = f.report_make(device=citizen.device, police=False, public=True)
-    Report.objects.filter(pk=report.pk).update(status="published", public_description="Bike taken [redacted].")
+    Report.objects.filter(pk=report.pk).update(
+        status="published", public_description="Bike taken [redacted].",
+        public_location=report.public_location or public_location_draw(report.location),
+    )
     report.refresh_from_db()
     payload = referrals_create(report=report)[0].payload
     assert payload["description"] == "Bike taken [redacted]."
-    assert payload["location"]["coordinates"] == list(point_public(*f.EAST_POINT))
+    # The report's one public place (drawn when it was published), the one Open311 and its alert show.
+    public = report.public_location
+    assert payload["location"]["coordinates"] == [round(public.x, 6), round(public.y, 6)]
     assert payload["location"]["coordinates"] != list(f.EAST_POINT)
     assert "contact" not in payload and "accuracy_m" not in payload
 
