@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from moderation.models import Appeal, AuditEntry, Case, Decision, RuleHit
+from moderation.rules.lexicon import lexicons
 
 MODERATOR_ROLES = ("moderator", "admin")
 _QUEUE_STATES = (Case.State.OPEN, Case.State.ESCALATED, Case.State.APPEALED)
@@ -109,3 +110,11 @@ def transparency_contributions(*, start: datetime, end: datetime) -> list[Transp
         )
         for case_id, (district, held, rejected, _opened) in sorted(rows.items())
     ]
+
+
+def rule_explanation(*, code: str, language: str | None) -> str | None:
+    """What a reason code means, in ``language`` (``nl``, ``nl-be``) when a lexicon speaks it, else None.
+
+    A hit stores its explanation in the report's language; a moderator reads the console in their own."""
+    lexicon = lexicons().get((language or "").split("-")[0].lower())
+    return lexicon.explanations.get(code) if lexicon is not None else None

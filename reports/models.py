@@ -75,6 +75,8 @@ class Category(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # Open311's discovery announces the last change of its services (the categories) as its changeset.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         db_table = "alerts_category"

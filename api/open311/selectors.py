@@ -16,8 +16,13 @@ from django.utils import timezone
 
 from api.models import ApiKey
 from referrals.models import Partner, Referral
-from reports.models import Report
+from reports.models import Category, Report
 from reports.public_form import REPORT_PRIVATE_FIELDS
+
+
+def open311_services_changeset() -> datetime | None:
+    """When the services last changed: the latest change of any category, retired ones included."""
+    return Category.objects.aggregate(at=Max("updated_at"))["at"]
 
 
 def _closed_by_municipality() -> QuerySet[Referral]:

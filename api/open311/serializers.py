@@ -129,6 +129,8 @@ class SubmitInputSerializer(serializers.Serializer):
     Names, e-mail, phone, device and account ids, ``media_url`` and addresses are accepted and ignored:
     Lantern stores no identity of the person behind a request, and fetches nothing from given URLs."""
 
+    # Read before validation (api.open311.authentication), here so that the schema shows it in the form.
+    api_key = serializers.CharField(required=False, help_text="The authority key (or in the query string)")
     service_code = serializers.CharField(max_length=64)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
     long = serializers.FloatField(min_value=-180, max_value=180, required=False)

@@ -59,6 +59,7 @@ NOT_PUBLIC = {
     "api/v1/moderation/reports/<str:report_id>/photos/<int:index>/": "moderators",
     "moderation/console/": "moderators", "moderation/console/catalog.js": "moderators' translations",
     "ws/moderation/": "moderators",
+    "metrics": "operators: counts by route, outcome and partner, no report", "staff/": "staff: links to their tools",
     "api/v1/partners/referrals/<str:referral_id>/status/": "partners' news, answered to the partner",
     "open311/v2/discovery.json": "no report", "open311/v2/services.json": "no report",
     "open311/v2/services/<str:service_code>.json": "no report", "^open311/v2/(?P<rest>.*)$": "404s",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
 
 from referrals.models import Partner, Referral
 from referrals.services import referrals_create
@@ -170,3 +171,17 @@ def test_withdrawing_erases_the_contact_and_the_copies_and_stops_what_was_not_se
     assert shown["victim_support"]["status"] == "cancelled"
     assert "contact" in shown["victim_support"]["fields_sent"]
     assert shown["victim_support"]["received"] == {}
+
+
+def test_it_labels_statuses_in_the_devices_language_when_the_app_sends_no_accept_language(partners, service_area):
+    _device, token = factories.device_create(locale="nl-BE")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    payload = factories.report_payload(consent={"share_with_police": True, "victim_support": False,
+                                                "public_alert": False})
+    created = client.post("/api/v1/reports/", payload, format="json")
+    assert created.status_code == 201, created.content
+    assert created["Content-Language"] == "nl"
+    assert created.json()["referrals"][0]["status_label"] == "Nog niet afgeleverd"
+    asked_english = client.get(f"/api/v1/reports/{created.json()['id']}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert asked_english.json()["referrals"][0]["status_label"] == "Not yet delivered"
