@@ -29,15 +29,6 @@ from tests.docs.readme_blocks import ShellBlock, shell_blocks, try_it_section
 REPO = Path(__file__).resolve().parents[2]
 MARKER = "::readme block {}::"
 BLOCK_TIMEOUT_SECONDS = 300  # generous: the whole walk, on a busy two-core machine
-# What the README already shows that other branches bring: a block that needs one of these is left out (and
-# the test says so) until the code here has it. Remove an entry when its branch is merged.
-UNMERGED = {
-    "X-Lantern-Signature: v2=": (
-        "partners' v2 signatures",
-        lambda base: 'REQUEST_SCHEME = "v2"' in (REPO / "referrals" / "signatures.py").read_text(encoding="utf-8"),
-    ),
-    "/open311/v2/requests.xml": ("Open311 XML", lambda base: _answers(f"{base}/open311/v2/services.xml")),
-}
 
 
 def test_it_finds_a_block_for_every_role_in_try_it():
@@ -116,13 +107,9 @@ def test_make_run_prints_where_the_console_and_the_map_are_and_every_try_it_bloc
     for page in ("/moderation/console/", "/maps/", "/staff/", "/api/docs/"):
         assert f"{lantern_server}{page}" in banner, page
     blocks = shell_blocks(try_it_section())
-    left_out = {
-        index: what for index, block in enumerate(blocks)
-        for needle, (what, merged) in UNMERGED.items() if needle in block.code and not merged(lantern_server)
-    }
     script = ["set -euo pipefail"]
     for index, block in enumerate(blocks):
-        script += [f"echo '{MARKER.format(index)}'", "true" if index in left_out else block.code]
+        script += [f"echo '{MARKER.format(index)}'", block.code]
     script.append(f"echo '{MARKER.format('end')}'")
     port = lantern_server.rsplit(":", 1)[1]
     with tempfile.TemporaryDirectory(prefix="lantern-readme-") as home:
@@ -141,12 +128,8 @@ def test_make_run_prints_where_the_console_and_the_map_are_and_every_try_it_bloc
             f"--- printed:\n{outputs.get(failed or 0, '')}\n--- stderr:\n{result.stderr[-3000:]}"
         )
     for index, block in enumerate(blocks):
-        if index in left_out:
-            continue
         missing = block.missing_from(outputs[index])
         assert not missing, f"block {index} did not print {missing}:\n{block.code}\n--- printed:\n{outputs[index]}"
-    if left_out:
-        pytest.skip(f"every other block ran as shown; not run until merged: {sorted(set(left_out.values()))}")
 
 
 def _split(stdout: str, count: int) -> dict[int, str]:
