@@ -147,6 +147,9 @@ for _ in $(seq 1 120); do
 
   Lantern ($LANTERN_ENV) is running at $base/
     API docs   $base/api/docs/
+    staff      $base/staff/                (each role's tools, after signing in)
+    console    $base/moderation/console/   (moderators)
+    map        $base/maps/                 (analysts)
     admin      $base/admin/
     health     $base/api/v1/health/
     schema     $base/api/schema/
