@@ -49,6 +49,16 @@ def _socket(token: str | None, origin: bytes | None = None) -> WebsocketCommunic
     return WebsocketCommunicator(application, "/ws/alerts/", headers=headers)
 
 
+async def _one_answer(token: str, message: object) -> dict:
+    """Sends one message on a fresh socket: the frame it is answered with."""
+    socket = _socket(token)
+    await socket.connect()
+    await socket.send_json_to(message)
+    answer = await socket.receive_json_from(timeout=5)
+    await socket.disconnect()
+    return answer
+
+
 def _alert() -> Alert:
     published_report(device=trusted_device(), category="violence.robbery")
     return alert_of(published_report(device=trusted_device(), category="violence.robbery", location=NEARBY))
@@ -129,15 +139,7 @@ def test_alerts_outside_the_watched_cells_do_not_reach_the_socket(service_area):
 def test_invalid_subscriptions_are_answered_with_an_error_and_join_nothing(service_area, message):
     _, token = device_register(platform="android")
 
-    async def scenario() -> dict:
-        socket = _socket(token)
-        await socket.connect()
-        await socket.send_json_to(message)
-        answer = await socket.receive_json_from(timeout=5)
-        await socket.disconnect()
-        return answer
-
-    answer = async_to_sync(scenario)()
+    answer = async_to_sync(_one_answer)(token, message)
     assert answer["event"] == "error"
     assert answer["code"] in {"invalid-cells", "unknown-action"}
 
@@ -150,15 +152,7 @@ def test_invalid_subscriptions_are_answered_with_an_error_and_join_nothing(servi
 def test_it_answers_error_frames_in_the_devices_language(service_area, message, dutch):
     _, token = device_register(platform="android", locale="nl-BE")
 
-    async def scenario() -> dict:
-        socket = _socket(token)
-        await socket.connect()
-        await socket.send_json_to(message)
-        answer = await socket.receive_json_from(timeout=5)
-        await socket.disconnect()
-        return answer
-
-    assert async_to_sync(scenario)()["detail"].startswith(dutch)
+    assert async_to_sync(_one_answer)(token, message)["detail"].startswith(dutch)
 
 
 def test_a_device_flooding_subscriptions_gets_an_error_then_is_closed(service_area, settings):
