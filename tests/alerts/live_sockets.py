@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import h3
+from asgiref.sync import sync_to_async
 from websockets.asyncio.client import ClientConnection, connect
 
 from alerts.models import Alert
@@ -56,3 +57,17 @@ def case_open() -> str:
     """A report the rules hold: a new case for the moderators (``case.new``). Answers the report's id."""
     device, _ = factories.device_create()
     return str(factories.report_held(device=device).pk)
+
+
+async def case_then_alert(alerts: ClientConnection, moderation: ClientConnection) -> tuple[dict, dict, str, str]:
+    """Opens a case, then publishes an alert, and closes both sockets. Answers the alert event, the case event, the
+    alert's id and the report's id.
+
+    The case goes first: publishing the alert's reports may tell the moderators of cases of its own."""
+    report_id = await sync_to_async(case_open)()
+    case_event = await next_event(moderation)
+    alert = await sync_to_async(alert_publish)()
+    alert_event = await next_event(alerts)
+    await alerts.close()
+    await moderation.close()
+    return alert_event, case_event, str(alert.pk), report_id

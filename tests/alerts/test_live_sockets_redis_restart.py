@@ -16,7 +16,7 @@ from email.message import Message
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import connection
 from django.test import override_settings
@@ -29,11 +29,9 @@ from reports.taxonomy import taxonomy_sync
 from tests import factories
 from tests.alerts.live_sockets import (
     TOWN_R7,
-    alert_publish,
     alerts_socket,
-    case_open,
+    case_then_alert,
     moderation_socket,
-    next_event,
 )
 from tests.browser import asgi_server
 from tests.own_redis import OwnRedis, own_redis
@@ -107,13 +105,7 @@ def test_sockets_stay_open_through_a_redis_restart_and_get_what_is_sent_after_it
         moderation = await moderation_socket(server, staff_token)
         await asyncio.to_thread(_redis_restart, redis_server)
         rejoined = await asyncio.to_thread(_groups_rejoined, redis_server, alert_group(TOWN_R7), MODERATION_QUEUE)
-        report_id = await sync_to_async(case_open)()
-        case_event = await next_event(moderation)
-        alert = await sync_to_async(alert_publish)()
-        alert_event = await next_event(alerts)
-        await alerts.close()
-        await moderation.close()
-        return rejoined, alert_event, case_event, str(alert.pk), report_id
+        return (rejoined, *await case_then_alert(alerts, moderation))
 
     rejoined, alert_event, case_event, alert_id, report_id = async_to_sync(scenario)()
     assert rejoined
@@ -134,13 +126,7 @@ def test_sockets_connect_and_subscribe_while_redis_is_down_and_get_what_is_sent_
         finally:
             await asyncio.to_thread(redis_server.start)
         rejoined = await asyncio.to_thread(_groups_rejoined, redis_server, alert_group(TOWN_R7), MODERATION_QUEUE)
-        report_id = await sync_to_async(case_open)()
-        case_event = await next_event(moderation)
-        alert = await sync_to_async(alert_publish)()
-        alert_event = await next_event(alerts)
-        await alerts.close()
-        await moderation.close()
-        return rejoined, alert_event, case_event, str(alert.pk), report_id
+        return (rejoined, *await case_then_alert(alerts, moderation))
 
     rejoined, alert_event, case_event, alert_id, report_id = async_to_sync(scenario)()
     assert rejoined

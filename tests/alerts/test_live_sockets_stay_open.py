@@ -13,14 +13,14 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync
 from django.db import connection
 
 from api.services import staff_account_create
 from reports.services import device_register
 from reports.taxonomy import taxonomy_sync
 from tests import factories
-from tests.alerts.live_sockets import alert_publish, alerts_socket, case_open, moderation_socket, next_event
+from tests.alerts.live_sockets import alerts_socket, case_then_alert, moderation_socket
 from tests.browser import asgi_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,14 +62,7 @@ def test_it_delivers_to_alert_and_moderation_sockets_left_idle_for_a_minute(serv
         alerts = await alerts_socket(server, device_token)
         moderation = await moderation_socket(server, staff_token)
         await asyncio.sleep(IDLE_SECONDS)
-        # The case first: publishing the alert's reports may tell the moderators of cases of its own.
-        report_id = await sync_to_async(case_open)()
-        case_event = await next_event(moderation)
-        alert = await sync_to_async(alert_publish)()
-        alert_event = await next_event(alerts)
-        await alerts.close()
-        await moderation.close()
-        return alert_event, case_event, str(alert.pk), report_id
+        return await case_then_alert(alerts, moderation)
 
     alert_event, case_event, alert_id, report_id = async_to_sync(scenario)()
     assert alert_event["event"] == "alert.new" and alert_event["alert"]["id"] == alert_id
