@@ -29,14 +29,12 @@ import itertools
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 
 import httpx
 
@@ -44,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.command_line import positive_required, sigterm_interrupts  # noqa: E402
 from benchmarks.intake_figures import (  # noqa: E402
     REQUEST_TIMEOUT_S,
     PhaseResult,
@@ -61,15 +60,13 @@ from benchmarks.intake_server import (  # noqa: E402
     BARE_PATH,
     INTAKE_PATH,
     LEFTOVERS,
-    CpuMeter,
     Created,
     Server,
     database_cleanup,
     database_prepare,
-    machine_busy_now,
-    machine_description,
     server_environment,
 )
+from benchmarks.process_meters import CpuMeter, machine_busy_now, machine_description  # noqa: E402
 
 # Ordinary, harmless texts of typical length: nothing here should look like an emergency or name anyone.
 DESCRIPTIONS = (
@@ -346,21 +343,15 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", type=Path, metavar="FILE",
                         help="write the figures into FILE (docs/performance.md), replacing the last run's")
     args = parser.parse_args(argv)
-    for name in ("concurrency", "seconds", "rounds", "rate", "server_workers", "devices"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name.replace('_', '-')} must be positive")
+    positive_required(parser, args, ("concurrency", "seconds", "rounds", "rate", "server_workers", "devices"))
     if args.warmup < 0:
         parser.error("--warmup must not be negative")
     return args
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = arguments(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    sigterm_interrupts()
     env = server_environment(workers=args.server_workers, rate_limits=not args.no_rate_limits)
     created = Created()
     background = machine_busy_now()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import signal
 import socket
 import subprocess
@@ -18,8 +17,6 @@ from typing import Any
 
 import httpx
 
-from benchmarks.intake_figures import PhaseResult
-
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = ROOT / "manage.py"
 UVICORN = Path(sys.executable).with_name("uvicorn")
@@ -29,79 +26,6 @@ BARE_PATH = "/bench/bare/"
 HEALTH_PATH = "/api/v1/health/"
 # Devices (and a service area) a run could not delete, e.g. because the code did not load at the end.
 LEFTOVERS = ROOT / "var" / "benchmarks-intake-leftovers.json"
-
-
-# --- machine and process measurements ----------------------------------------------------------
-
-
-def machine_description() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), {model}, {platform.system()} " \
-           f"{platform.release()}, Python {platform.python_version()}"
-
-
-def _machine_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies of all CPUs since boot."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    return sum(fields) - idle, sum(fields)
-
-
-def machine_busy_now(seconds: float = 1.0) -> float:
-    """Share of all cores busy over the next ``seconds``: other work on the box skews every figure."""
-    busy, total = _machine_ticks()
-    time.sleep(seconds)
-    busy2, total2 = _machine_ticks()
-    return (busy2 - busy) / max(total2 - total, 1)
-
-
-def _process_tree_ticks(root_pid: int) -> int:
-    """utime + stime (jiffies) of ``root_pid`` and its direct children (uvicorn's workers)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        rest = stat[stat.rfind(")") + 2:].split()
-        pid, ppid = int(entry.name), int(rest[1])
-        if pid == root_pid or ppid == root_pid:
-            total += int(rest[11]) + int(rest[12])
-    return total
-
-
-class CpuMeter:
-    """CPU used between ``start()`` and ``stop()`` by this process, the server and the whole machine."""
-
-    def __init__(self, server_pid: int | None) -> None:
-        self.server_pid = server_pid
-        self.hz = os.sysconf("SC_CLK_TCK")
-
-    def start(self) -> None:
-        self._wall, self._cpu = time.perf_counter(), time.process_time()
-        self._machine = _machine_ticks()
-        self._server = _process_tree_ticks(self.server_pid) if self.server_pid else 0
-
-    def stop(self, result: PhaseResult) -> None:
-        """Add what was used since ``start()`` to ``result``."""
-        result.metered_s += time.perf_counter() - self._wall
-        result.client_cpu_s += time.process_time() - self._cpu
-        busy, total = _machine_ticks()
-        before_busy, before_total = self._machine
-        result.machine_ticks = (
-            result.machine_ticks[0] + busy - before_busy, result.machine_ticks[1] + total - before_total
-        )
-        if self.server_pid:
-            result.server_cpu_s += (_process_tree_ticks(self.server_pid) - self._server) / self.hz
 
 
 # --- the server and manage.py ------------------------------------------------------------------

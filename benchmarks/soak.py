@@ -38,7 +38,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from urllib.parse import unquote, urlsplit
 
 import h3
@@ -48,15 +47,15 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.command_line import positive_required, sigterm_interrupts  # noqa: E402
 from benchmarks.intake import report_bodies  # noqa: E402
 from benchmarks.intake_figures import bbox_shrink, percentile, points_inside  # noqa: E402
-from benchmarks.intake_server import (  # noqa: E402
-    _AREA_CREATE,
-    free_port,
+from benchmarks.intake_server import _AREA_CREATE, free_port, manage, manage_shell  # noqa: E402
+from benchmarks.process_meters import (  # noqa: E402
     machine_busy_now,
     machine_description,
-    manage,
-    manage_shell,
+    memory_sample,
+    processes_under,
 )
 
 AIM_RSS_GROWTH = 0.10
@@ -68,28 +67,9 @@ SECTION_END = "<!-- soak-benchmark:end -->"
 # --- pure helpers (tested in tests/benchmarks/test_soak_script.py) -----------------------------
 
 
-def rss_kib(status_text: str) -> int | None:
-    """The resident set size in KiB from the text of ``/proc/<pid>/status``."""
-    for line in status_text.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return None
-
-
 def growth(start: int, end: int) -> float:
     """Relative growth from ``start`` to ``end`` (0.1 is 10 %)."""
     return (end - start) / start if start else 0.0
-
-
-def role_of(command: str, *, leads_group: bool, parent_is_web: bool) -> str | None:
-    """What a process under run.sh is, from its command line; None for helpers not worth measuring."""
-    if "jobs_worker" in command or "procrastinate worker" in command:
-        return "job worker"
-    if "uvicorn" in command and leads_group:
-        return "web supervisor"
-    if parent_is_web and "resource_tracker" not in command:
-        return "web worker"
-    return None
 
 
 def markdown_section_update(document: str, section: str) -> str:
@@ -99,76 +79,6 @@ def markdown_section_update(document: str, section: str) -> str:
     if start != -1 and end > start:
         return document[:start] + block + document[end + len(SECTION_END):]
     return document.rstrip("\n") + "\n\n" + block + "\n"
-
-
-# --- processes and their memory ----------------------------------------------------------------
-
-
-def _stat(pid: int) -> tuple[int, int] | None:
-    """(parent pid, process group) of ``pid``."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rfind(")") + 2:].split()
-    return int(fields[1]), int(fields[2])
-
-
-def _command(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def processes_under(root: int) -> dict[int, str]:
-    """Every process below ``root`` (itself included) worth measuring, with its role."""
-    parents: dict[int, int] = {}
-    groups: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (stat := _stat(int(entry.name))):
-            parents[int(entry.name)], groups[int(entry.name)] = stat
-    below, todo = {root}, [root]
-    while todo:
-        current = todo.pop()
-        for pid, parent in parents.items():
-            if parent == current and pid not in below:
-                below.add(pid)
-                todo.append(pid)
-    roles: dict[int, str] = {}
-    web_supervisors = set()
-    for pid in sorted(below):
-        command = _command(pid)
-        role = role_of(command, leads_group=groups.get(pid) == pid, parent_is_web=False)
-        if role == "web supervisor" or (pid == root and "uvicorn" in command):
-            web_supervisors.add(pid)
-            roles[pid] = "web supervisor"
-        elif role:
-            roles[pid] = role
-    for pid in sorted(below):
-        if pid not in roles and parents.get(pid) in web_supervisors:
-            role = role_of(_command(pid), leads_group=False, parent_is_web=True)
-            if role:
-                roles[pid] = role
-    if "web worker" not in roles.values():
-        # uvicorn --workers 1 serves in its own process.
-        roles = {pid: "web server" if role == "web supervisor" else role for pid, role in roles.items()}
-    return roles
-
-
-def memory_sample(root: int | None) -> dict[int, tuple[str, int]]:
-    """pid → (role, RSS in KiB) of the processes under ``root``."""
-    if root is None:
-        return {}
-    sample = {}
-    for pid, role in processes_under(root).items():
-        try:
-            rss = rss_kib(Path(f"/proc/{pid}/status").read_text())
-        except OSError:
-            continue
-        if rss:
-            sample[pid] = (role, rss)
-    return sample
 
 
 # --- the database and the server ---------------------------------------------------------------
@@ -521,21 +431,15 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", type=Path, metavar="FILE",
                         help="write the figures into FILE (docs/performance.md)")
     args = parser.parse_args(argv)
-    for name in ("rate", "minutes", "devices", "web_workers", "every"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name.replace('_', '-')} must be positive")
+    positive_required(parser, args, ("rate", "minutes", "devices", "web_workers", "every"))
     if args.sockets < 0 or args.warmup < 0:
         parser.error("--sockets and --warmup must not be negative")
     return args
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = arguments(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    sigterm_interrupts()
     background = machine_busy_now()
     print(f"[setup] machine busy before the run: {background:.0%}, load average {os.getloadavg()[0]:.2f}",
           flush=True)

@@ -10,14 +10,13 @@ from urllib.parse import urlsplit
 
 import psycopg
 
+from benchmarks.process_meters import role_of, rss_kib
 from benchmarks.soak import (
     SECTION_END,
     SECTION_START,
     Database,
     growth,
     markdown_section_update,
-    role_of,
-    rss_kib,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
