@@ -20,6 +20,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import connection
 from django.test import override_settings
+from websockets.asyncio.client import ClientConnection
 
 from alerts.events import alert_group
 from api.services import staff_account_create
@@ -96,6 +97,14 @@ def _groups_rejoined(redis_server: OwnRedis, *groups: str) -> bool:
     return False
 
 
+async def _rejoined_then_events(
+    redis_server: OwnRedis, alerts: ClientConnection, moderation: ClientConnection
+) -> tuple[bool, dict, dict, str, str]:
+    """Whether the sockets' groups are back on Redis, then what ``case_then_alert`` answers."""
+    rejoined = await asyncio.to_thread(_groups_rejoined, redis_server, alert_group(TOWN_R7), MODERATION_QUEUE)
+    return (rejoined, *await case_then_alert(alerts, moderation))
+
+
 def test_sockets_stay_open_through_a_redis_restart_and_get_what_is_sent_after_it(server, redis_server, town):
     _, device_token = device_register(platform="android")
     _, staff_token = staff_account_create(username="restart-moderator", role="moderator")
@@ -104,8 +113,7 @@ def test_sockets_stay_open_through_a_redis_restart_and_get_what_is_sent_after_it
         alerts = await alerts_socket(server, device_token)
         moderation = await moderation_socket(server, staff_token)
         await asyncio.to_thread(_redis_restart, redis_server)
-        rejoined = await asyncio.to_thread(_groups_rejoined, redis_server, alert_group(TOWN_R7), MODERATION_QUEUE)
-        return (rejoined, *await case_then_alert(alerts, moderation))
+        return await _rejoined_then_events(redis_server, alerts, moderation)
 
     rejoined, alert_event, case_event, alert_id, report_id = async_to_sync(scenario)()
     assert rejoined
@@ -125,8 +133,7 @@ def test_sockets_connect_and_subscribe_while_redis_is_down_and_get_what_is_sent_
             moderation = await moderation_socket(server, staff_token)
         finally:
             await asyncio.to_thread(redis_server.start)
-        rejoined = await asyncio.to_thread(_groups_rejoined, redis_server, alert_group(TOWN_R7), MODERATION_QUEUE)
-        return (rejoined, *await case_then_alert(alerts, moderation))
+        return await _rejoined_then_events(redis_server, alerts, moderation)
 
     rejoined, alert_event, case_event, alert_id, report_id = async_to_sync(scenario)()
     assert rejoined
