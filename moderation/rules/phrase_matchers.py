@@ -8,7 +8,7 @@ expression; this module holds the tree, its regex and the matchers that scan a r
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -33,6 +33,29 @@ class PhraseMatch:
     entries: tuple[Entry, ...]
 
 
+def _matches(pattern: re.Pattern[str], padded: str) -> Iterator[tuple[int, int, int, bool]]:
+    """(start, end, leaf, whether it stays within one sentence) of every match of ``pattern`` in ``padded``.
+
+    Each search restarts just after the last match's start, not after its end: a phrase of another rule may
+    begin inside this one ("we'll find him and teach him a lesson")."""
+    search = pattern.search
+    sentence_end = _SENTENCE_END.search
+    position = 0
+    while (match := search(padded, position)) is not None:
+        start, end = match.span()
+        yield start, end, match.lastindex or 0, sentence_end(padded, start + 1, end) is None
+        position = start + 1
+
+
+def _match_within_sentence(
+    match: re.Match[str] | None, padded: str, start: int, leaves: Sequence[tuple[Entry, ...]]
+) -> PhraseMatch | None:
+    """``match`` (of a pattern at folded position ``start``) as a PhraseMatch, unless it crosses a sentence end."""
+    if match is None or _SENTENCE_END.search(padded, start + 1, match.end()) is not None:
+        return None
+    return PhraseMatch(start, match.end() - 1, leaves[match.lastindex or 0])
+
+
 class PhraseMatcher:
     """All phrases of a layer in one compiled expression; ``find`` returns every (overlapping) match.
 
@@ -50,25 +73,13 @@ class PhraseMatcher:
 
     def scan(self, padded: str) -> list[PhraseMatch]:
         """Matches in ``padded`` (the folded text after one space), as positions in the folded text."""
-        found: list[PhraseMatch] = []
-        search = self.pattern.search
-        position = 0
-        sentence_end = _SENTENCE_END.search
-        while (match := search(padded, position)) is not None:
-            start, end = match.span()
-            if sentence_end(padded, start + 1, end) is None:
-                found.append(PhraseMatch(start, end - 1, self.leaves[match.lastindex or 0]))
-            # Restart just after the start, not after the end: a phrase of another rule may begin inside
-            # this one ("we'll find him and teach him a lesson").
-            position = start + 1
-        return found
+        leaves = self.leaves
+        return [PhraseMatch(start, end - 1, leaves[leaf])
+                for start, end, leaf, in_one_sentence in _matches(self.pattern, padded) if in_one_sentence]
 
     def match_at(self, padded: str, start: int) -> PhraseMatch | None:
         """The match starting at folded position ``start``, if any (same rules as ``scan``)."""
-        match = self.pattern.match(padded, start)
-        if match is None or _SENTENCE_END.search(padded, start + 1, match.end()) is not None:
-            return None
-        return PhraseMatch(start, match.end() - 1, self.leaves[match.lastindex or 0])
+        return _match_within_sentence(self.pattern.match(padded, start), padded, start, self.leaves)
 
 
 class LayeredMatcher:
@@ -105,13 +116,8 @@ class LayeredMatcher:
         if BLOCK in padded:
             padded = padded.replace(BLOCK, " ")
         found: list[PhraseMatch] = []
-        search = self.pattern.search
-        position = 0
-        sentence_end = _SENTENCE_END.search
-        while (match := search(padded, position)) is not None:
-            start, end = match.span()
-            leaf = match.lastindex or 0
-            if sentence_end(padded, start + 1, end) is None:
+        for start, end, leaf, in_one_sentence in _matches(self.pattern, padded):
+            if in_one_sentence:
                 found.append(PhraseMatch(start, end - 1, self.leaves[leaf]))
             if self.first_layer[leaf]:
                 hidden = self._second_at(padded, start)
@@ -119,15 +125,11 @@ class LayeredMatcher:
                 hidden = None if self.first_opaque is None else self.first_opaque.match_at(padded, start)
             if hidden is not None:
                 found.append(hidden)
-            position = start + 1
         return found
 
     def _second_at(self, padded: str, start: int) -> PhraseMatch | None:
         blocked = padded[:start] + BLOCK + padded[start + 1 :]
-        match = self.pattern.match(blocked, start)
-        if match is None or _SENTENCE_END.search(padded, start + 1, match.end()) is not None:
-            return None
-        return PhraseMatch(start, match.end() - 1, self.leaves[match.lastindex or 0])
+        return _match_within_sentence(self.pattern.match(blocked, start), padded, start, self.leaves)
 
 
 class Trie:
