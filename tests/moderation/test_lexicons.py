@@ -11,7 +11,6 @@ from moderation.language import SUPPORTED_LANGUAGES
 from moderation.rules.lexicon import (
     DESCRIPTOR_KINDS,
     LEXICON_DIR,
-    SCHEMA,
     LexiconError,
     descriptor_matcher,
     lexicons,
@@ -19,6 +18,7 @@ from moderation.rules.lexicon import (
     signal_matcher,
     vocabulary_matcher,
 )
+from moderation.rules.lexicon_schema import SCHEMA
 from moderation.rules.reasons import REASONS, REDACTED_CODES
 
 LANGUAGE_FILES = sorted(LEXICON_DIR.glob("*.json"))
