@@ -31,11 +31,11 @@ starts with the separator ``\W`` (a character set, which the engine skips to in 
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from moderation.rules.folding import fold_term
+from moderation.rules.phrase_atoms import PhraseReader
 from moderation.rules.phrase_matchers import (
     Entry,
     LayeredMatcher,
@@ -46,26 +46,11 @@ from moderation.rules.phrase_matchers import (
     trie_regex,
 )
 
-# Between two words of a phrase: spaces, apostrophes, hyphens, commas, quotes. Bounded, and disjoint from
-# \w. A match that spans a sentence end ("...kill. You...") is dropped after matching: a character class
-# excluding ".!?" here would cost a second of compile time for the whole pattern, for the same result.
-SEPARATOR = r"\W{1,4}"
-_SENTENCE_END = re.compile(r"[.!?\n]")
-# Inside one written word of a phrase ("c'est", "nous-mêmes"), the apostrophe or hyphen is optional.
-_JOINER = r"[\s'\-]?"
-_END = r"(?!\w)"
-# "\d\d{0,8}", not "\d{1,9}": a pattern alternative that starts with a character set is rejected in one
-# comparison by the regex engine, one that starts with a repeat is entered first.
-_DIGITS = r"\d\d{0,8}"
-_NUMBER = _DIGITS + r"(?:[.,]\d{1,3}){0,4}(?!\d)"
 # Every compiled layer starts with the non-word character before a phrase (texts are scanned with a space
 # in front): see PhraseMatcher.
 _PREFIX = r"\W"
 _UNBLOCKED = r"(?<!\x00)"
 _UNBLOCKED_AFTER_ONE = r"(?<!\x00.)"
-MAX_GAP = 8
-# Cap on optional-word expansion: 2**4 variants of one phrase is plenty.
-_MAX_OPTIONALS = 4
 # A leading class with more alternatives than this stays one alternative of the pattern (see
 # PhraseCompiler._expand_leading_class): spelling it out would cost more compile time than it saves.
 _MAX_LEADING_EXPANSION = 30
@@ -75,11 +60,7 @@ _MAX_EXPANSION_SIZE = 4000
 _MAX_SPLIT_COPIES = 12_000
 
 
-class PhraseError(ValueError):
-    """A phrase in a lexicon file cannot be compiled; the message names the phrase."""
-
-
-class PhraseCompiler:
+class PhraseCompiler(PhraseReader):
     """Compiles phrases of several languages, each with its own ``classes``, into one ``PhraseMatcher``."""
 
     def __init__(
@@ -90,6 +71,7 @@ class PhraseCompiler:
         max_expansion_size: int = _MAX_EXPANSION_SIZE,
         only_on_conflict: bool = False,
     ) -> None:
+        super().__init__(classes)
         self._max_expansion = max_expansion
         self._max_expansion_size = max_expansion_size
         # With only_on_conflict, a leading class is spelt out only when another phrase (not led by the same
@@ -98,9 +80,6 @@ class PhraseCompiler:
         self._only_on_conflict = only_on_conflict
         self._pending: list[tuple[str, Entry]] = []
         self._starts: dict[str | None, set[str]] | None = None
-        self._classes = classes
-        self._class_cache: dict[tuple[str, str], str] = {}
-        self._class_tries: dict[str, Trie] = {}
         self._trie = Trie()
         self._count = 0
 
@@ -279,149 +258,7 @@ class PhraseCompiler:
             first_opaque = PhraseMatcher(re.compile(_PREFIX + trie_regex(opaque, opaque_leaves)), opaque_leaves)
         return LayeredMatcher(re.compile(_PREFIX + body), leaves, first_layer, first_opaque)
 
-    # -- phrase to atoms ------------------------------------------------------------------------------
-
-    def _atom_sequences(self, phrase: str, language: str, stack: tuple[str, ...]) -> Iterable[tuple[list[str], bool]]:
-        tokens = phrase.split()
-        if not tokens:
-            raise PhraseError(f"empty phrase in {language}")
-        capitalised = tokens[0].startswith("^")
-        if capitalised:
-            tokens[0] = tokens[0][1:]
-        optional_positions = [i for i, token in enumerate(tokens) if token.endswith("?") and len(token) > 1]
-        if len(optional_positions) > _MAX_OPTIONALS:
-            raise PhraseError(f"too many optional words in {phrase!r} ({language})")
-        for kept in itertools.product((True, False), repeat=len(optional_positions)):
-            dropped = {pos for pos, keep in zip(optional_positions, kept, strict=True) if not keep}
-            variant = [
-                token[:-1] if i in optional_positions else token for i, token in enumerate(tokens) if i not in dropped
-            ]
-            if not any(not t.startswith(("!", "~")) for t in variant):
-                continue
-            # Dropping an optional last word must not leave a gap at the end: "{noun} ~1 {person}?".
-            while dropped and variant[-1].startswith("~"):
-                variant.pop()
-            yield self._atoms(variant, phrase, language, stack), capitalised
-
-    def _atoms(self, tokens: Sequence[str], phrase: str, language: str, stack: tuple[str, ...]) -> list[str]:
-        atoms: list[str] = []
-        pending_gap = ""
-        for token in tokens:
-            if token.startswith("~"):
-                if not token[1:].isdigit() or not 0 < int(token[1:]) <= MAX_GAP:
-                    raise PhraseError(f"gap {token!r} in {phrase!r} ({language}) must be ~1 to ~{MAX_GAP}")
-                pending_gap = rf"(?:\w{{1,40}}{SEPARATOR}){{0,{int(token[1:])}}}"
-                continue
-            if token.startswith("!"):
-                if not atoms:
-                    raise PhraseError(f"{phrase!r} ({language}) cannot start with a negation")
-                atoms.append(f"(?!{SEPARATOR}{self._token(token[1:], phrase, language, stack)})")
-                continue
-            if atoms:
-                atoms.append(SEPARATOR)
-                if pending_gap:
-                    atoms.append(pending_gap)
-            elif pending_gap:
-                raise PhraseError(f"{phrase!r} ({language}) cannot start with a gap")
-            pending_gap = ""
-            piece = self._token(token, phrase, language, stack)
-            # Literal words become one atom per character so that phrases share prefixes in the tree; so does
-            # a number, and the letters around a number glued to them ("£#", "#cm"): every phrase that starts
-            # with a number then shares one alternative of the pattern.
-            if token.startswith("{"):
-                atoms.append(piece)
-            elif piece == _NUMBER:
-                atoms.extend([_DIGITS, piece[len(_DIGITS) :]])
-            elif "#" in token:
-                for index, part in enumerate(piece.split(_DIGITS)):
-                    if index:
-                        atoms.append(_DIGITS)
-                    if part:
-                        atoms.extend(_split_literal(part) if part != _END else [part])
-            else:
-                atoms.extend(_split_literal(piece))
-        if pending_gap:
-            raise PhraseError(f"{phrase!r} ({language}) cannot end with a gap")
-        return atoms
-
-    def _token(self, item: str, phrase: str, language: str, stack: tuple[str, ...]) -> str:
-        if item == "#":
-            return _NUMBER
-        if item.startswith("{") and item.endswith("}"):
-            return self._class_regex(item[1:-1], phrase, language, stack)
-        if "#" in item and not any(c in item for c in "{}~!^?*"):
-            # A number glued to a word: "#cm", "#-year-old", "5ft#".
-            pieces = [re.escape(fold_term(part)).replace(r"\-", _JOINER) for part in item.split("#")]
-            return _DIGITS.join(pieces) + _END
-        if any(c in item for c in "{}~!^#?") or not item.strip("*'-"):
-            raise PhraseError(f"cannot read {item!r} in {phrase!r} ({language})")
-        stem = item.endswith("*")
-        word = fold_term(item.rstrip("*"))
-        parts = [re.escape(part) for part in re.split(r"['\-]+", word) if part]
-        body = _JOINER.join(parts)
-        if stem:
-            return body + r"\w{0,30}"
-        # After a word character, \b is (?!\w) and parses faster: the pattern holds thousands of them.
-        return body + (r"\b" if parts and parts[-1][-1:].isalnum() else _END)
-
-    def _class_regex(self, name: str, phrase: str, language: str, stack: tuple[str, ...]) -> str:
-        key = (language, name)
-        cached = self._class_cache.get(key)
-        if cached is not None:
-            return cached
-        if name in stack:
-            raise PhraseError(f"class {{{name}}} refers to itself ({language})")
-        alternatives = self._classes.get(language, {}).get(name)
-        if not alternatives:
-            raise PhraseError(f"unknown class {{{name}}} in {phrase!r} ({language})")
-        trie = Trie()
-        for alternative in alternatives:
-            for atoms, _ in self._atom_sequences(alternative, language, (*stack, name)):
-                trie.add(atoms, None)
-        regex = "(?:" + trie_regex(trie, None) + ")"
-        self._class_cache[key] = regex
-        self._class_tries[regex] = trie
-        return regex
-
-
 def _stem_overlap(stems_from: set[str], words: set[str]) -> bool:
     """Whether a stem ("suspicious*") of the first set starts a word of the second."""
     stems = [word[:-1] for word in stems_from if word.endswith("*")]
     return any(word.startswith(stem) for stem in stems for word in words)
-
-
-def literal_alternation(words: Iterable[str]) -> str:
-    """One prefix-tree regex (no groups, no boundaries) matching any of ``words`` literally."""
-    trie = Trie()
-    for word in words:
-        if word:
-            trie.add([re.escape(char) for char in word], None)
-    if not trie.children:
-        return "(?!)"
-    return "(?:" + trie_regex(trie, None) + ")"
-
-
-def _split_literal(piece: str) -> list[str]:
-    """Split a compiled literal into single-character atoms, keeping escapes and groups whole."""
-    atoms: list[str] = []
-    index = 0
-    while index < len(piece):
-        if piece.startswith(_JOINER, index):
-            atoms.append(_JOINER)
-            index += len(_JOINER)
-        elif piece.startswith(_END, index):
-            atoms.append(_END)
-            index += len(_END)
-        elif piece.startswith(r"\b", index):
-            atoms.append(r"\b")
-            index += 2
-        elif piece.startswith(r"\w{0,30}", index):
-            atoms.append(r"\w{0,30}")
-            index += len(r"\w{0,30}")
-        elif piece[index] == "\\":
-            atoms.append(piece[index : index + 2])
-            index += 2
-        else:
-            atoms.append(piece[index])
-            index += 1
-    return atoms

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from moderation.rules.document import Document, Span
 from moderation.rules.folding import fold_term
 from moderation.rules.lexicon import Lexicon
-from moderation.rules.phrases import literal_alternation
+from moderation.rules.phrase_atoms import literal_alternation
 from moderation.rules.pii_words import fold_word, is_street_word
 
 # A capitalised word ("Hughes", "O'Brien", "García", "Jean-Luc"); the first letter is checked with isupper.
