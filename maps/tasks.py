@@ -6,7 +6,8 @@ import logging
 
 from procrastinate.contrib.django import app
 
-from maps.services import releases_publish_due, transparency_release_publish_due
+from maps.services import releases_publish_due
+from maps.transparency_services import transparency_release_publish_due
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from maps import transparency
 from maps.models import BudgetSpend, PrivacyLedger, TransparencyRelease
-from maps.services import transparency_release_publish, transparency_release_publish_due
 from maps.tasks import transparency_release_publish as transparency_job
+from maps.transparency_services import transparency_release_publish, transparency_release_publish_due
 from moderation.models import Case
 from moderation.selectors import transparency_contributions
 from reports.models import District, Report
