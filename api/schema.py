@@ -17,6 +17,7 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework.permissions import AllowAny
 
 from api.open311.renderers import georeport_xml
+from api.operations import OPERATIONS
 from api.permissions import IsAuthority, IsDevice
 
 
@@ -217,63 +218,7 @@ def _refusals(path: str, method: str, operation: dict[str, Any], name: str) -> l
     return sorted(set(statuses))
 
 
-# --- names, summaries and examples ------------------------------------------------------------------
-
-# (method, path) → (operationId, summary). The test of the schema holds every operation to having one.
-OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
-    ("get", "/api/v1/health/"): ("health", "Whether the database, the cache and the channel layer answer"),
-    ("get", "/api/v1/categories/"): ("categories_list", "The report taxonomy, labelled in the caller's language"),
-    ("get", "/api/v1/service-area/"): ("service_area", "The service area as a GeoJSON Feature"),
-    ("post", "/api/v1/devices/"): ("devices_register", "Register an app install; answers its token once"),
-    ("get", "/api/v1/devices/{device_id}/"): ("devices_get", "The calling device (`me` or its id)"),
-    ("patch", "/api/v1/devices/{device_id}/"): ("devices_update", "Change the push token, locale or time zone"),
-    ("delete", "/api/v1/devices/{device_id}/"): ("devices_delete", "Delete the device; its reports are anonymised"),
-    ("get", "/api/v1/reports/"): ("reports_list", "The device's own reports, newest first (cursor pages)"),
-    ("post", "/api/v1/reports/"): ("reports_create", "Submit a report (JSON, or multipart with photos)"),
-    ("get", "/api/v1/reports/{report_id}/"): ("reports_get", "One of the device's own reports"),
-    ("delete", "/api/v1/reports/{report_id}/"): ("reports_withdraw",
-                                                 "Withdraw a report: text, photos and place erased"),
-    ("post", "/api/v1/reports/{report_id}/appeal/"): ("reports_appeal", "Contest a rejection, once"),
-    ("post", "/api/v1/reports/preview/"): ("reports_preview", "The moderation rules on a draft; nothing stored"),
-    ("get", "/api/v1/alerts/"): ("alerts_list", "Active public alerts near a point (GeoJSON, fuzzed points)"),
-    ("get", "/api/v1/alerts/{alert_id}/"): ("alerts_get", "One active public alert (GeoJSON Feature)"),
-    ("get", "/api/v1/alerts/settings/"): ("alert_settings_get", "The device's quiet hours and daily push cap"),
-    ("patch", "/api/v1/alerts/settings/"): ("alert_settings_update", "Change quiet hours or the daily push cap"),
-    ("get", "/api/v1/subscriptions/"): ("subscriptions_list", "The zones the device watches"),
-    ("post", "/api/v1/subscriptions/"): ("subscriptions_create", "Watch a zone (a centre and a radius)"),
-    ("get", "/api/v1/subscriptions/{subscription_id}/"): ("subscriptions_get", "One watched zone"),
-    ("patch", "/api/v1/subscriptions/{subscription_id}/"): ("subscriptions_update", "Change a watched zone"),
-    ("delete", "/api/v1/subscriptions/{subscription_id}/"): ("subscriptions_delete", "Stop watching a zone"),
-    ("get", "/api/v1/moderation/queue/"): ("moderation_queue", "Held reports, oldest first (moderators)"),
-    ("get", "/api/v1/moderation/reports/{report_id}/"): ("moderation_case_get",
-                                                         "A case: original text, hits, decisions (audited)"),
-    ("post", "/api/v1/moderation/reports/{report_id}/claim/"): ("moderation_case_claim",
-                                                                "Claim a case for review (one moderator at a time)"),
-    ("post", "/api/v1/moderation/reports/{report_id}/decision/"): ("moderation_case_decide",
-                                                                   "Decide a case: approve, redact, reject, escalate"),
-    ("get", "/api/v1/moderation/reports/{report_id}/photos/{index}/"): ("moderation_case_photo",
-                                                                        "One photo of a case (audited)"),
-    ("post", "/api/v1/moderation/check/"): ("moderation_check", "The rules engine on any text (moderators)"),
-    ("get", "/api/v1/transparency/"): ("transparency_month", "A month's moderation figures per district"),
-    ("post", "/api/v1/partners/referrals/{referral_id}/status/"): (
-        "partners_referral_status", "A partner's status update on a referral (received, in_progress, closed)"),
-    ("get", "/api/v1/maps/releases/"): ("maps_releases_list", "Published monthly insecurity map releases"),
-    ("get", "/api/v1/maps/releases/{month}/{layer}.geojson"): ("maps_release_geojson",
-                                                                "A release as GeoJSON (hexagons with noisy counts)"),
-    ("get", "/api/v1/maps/releases/{month}/{layer}.csv"): ("maps_release_csv", "A release as CSV, one row per cell"),
-    ("get", "/api/v1/maps/tiles/{layer}/{month}/{z}/{x}/{y}.mvt"): ("maps_tile", "A release as a Mapbox vector tile"),
-    ("get", "/open311/v2/discovery.{suffix}"): ("open311_discovery", "Open311: service discovery"),
-    ("get", "/open311/v2/services.{suffix}"): ("open311_services", "Open311: the services (categories)"),
-    ("get", "/open311/v2/services/{service_code}.{suffix}"): ("open311_service_definition",
-                                                               "Open311: a service's definition (its attributes)"),
-    ("get", "/open311/v2/requests.{suffix}"): ("open311_requests_list", "Open311: public service requests"),
-    ("post", "/open311/v2/requests.{suffix}"): ("open311_requests_create",
-                                                "Open311: submit a service request (api_key in the form or query)"),
-    ("get", "/open311/v2/requests/{service_request_id}.{suffix}"): ("open311_request_get",
-                                                                     "Open311: one public service request"),
-    ("get", "/open311/v2/tokens/{token}.{suffix}"): ("open311_token",
-                                                      "Open311: the service_request_id of a token, once public"),
-}
+# --- names, summaries (api.operations) and examples ---------------------------------------------------
 
 # Example values by property name, so that generated examples read like Lantern's data.
 _EXAMPLE_VALUES: dict[str, Any] = {
