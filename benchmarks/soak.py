@@ -25,20 +25,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime as dt
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import h3
 import httpx
@@ -51,149 +45,22 @@ from benchmarks.command_line import positive_required, sigterm_interrupts  # noq
 from benchmarks.intake import report_bodies  # noqa: E402
 from benchmarks.intake_figures import bbox_shrink, percentile, points_inside  # noqa: E402
 from benchmarks.intake_server import _AREA_CREATE, free_port, manage, manage_shell  # noqa: E402
-from benchmarks.process_meters import (  # noqa: E402
-    machine_busy_now,
-    machine_description,
-    memory_sample,
-    processes_under,
+from benchmarks.process_meters import machine_busy_now, memory_sample  # noqa: E402
+from benchmarks.soak_figures import (  # noqa: E402
+    Result,
+    Sockets,
+    Window,
+    markdown_section,
+    markdown_section_update,
+    memory_rows,
+    summary_lines,
 )
+from benchmarks.soak_server import Database, Server, server_environment  # noqa: E402
 
-AIM_RSS_GROWTH = 0.10
 REQUEST_TIMEOUT_S = 30.0
-SECTION_START = "<!-- soak-benchmark:start -->"
-SECTION_END = "<!-- soak-benchmark:end -->"
-
-
-# --- pure helpers (tested in tests/benchmarks/test_soak_script.py) -----------------------------
-
-
-def growth(start: int, end: int) -> float:
-    """Relative growth from ``start`` to ``end`` (0.1 is 10 %)."""
-    return (end - start) / start if start else 0.0
-
-
-def markdown_section_update(document: str, section: str) -> str:
-    """``document`` with the text between the soak markers replaced by ``section`` (appended when missing)."""
-    block = f"{SECTION_START}\n{section.strip()}\n{SECTION_END}"
-    start, end = document.find(SECTION_START), document.find(SECTION_END)
-    if start != -1 and end > start:
-        return document[:start] + block + document[end + len(SECTION_END):]
-    return document.rstrip("\n") + "\n\n" + block + "\n"
-
-
-# --- the database and the server ---------------------------------------------------------------
-
-
-@dataclass
-class Database:
-    """A throwaway database on the server of ``DATABASE_URL``."""
-
-    url: str
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        self.name = f"{parts.path.lstrip('/') or 'lantern'}_soak"
-        self.soak_url = parts._replace(path=f"/{self.name}").geturl()
-        self._connect = {"host": parts.hostname or "127.0.0.1", "port": parts.port or 5432,
-                         "user": unquote(parts.username or "lantern"), "password": unquote(parts.password or ""),
-                         "connect_timeout": 10}
-
-    def _run(self, sql: str, database: str = "postgres") -> list[tuple[object, ...]]:
-        with psycopg.connect(dbname=database, autocommit=True, **self._connect) as connection:
-            cursor = connection.execute(sql)
-            return cursor.fetchall() if cursor.description else []
-
-    def create(self) -> None:
-        self.drop()
-        self._run(f'CREATE DATABASE "{self.name}" TEMPLATE template1')
-
-    def drop(self) -> None:
-        self._run(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-    def jobs_waiting(self) -> int:
-        return int(self._run("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo' "
-                             "AND (scheduled_at IS NULL OR scheduled_at <= now())", self.name)[0][0])
-
-
-def server_environment(database_url: str, port: int, web_workers: int) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "LANTERN_ENV": "development", "DEBUG": "0", "HOST": "127.0.0.1", "PORT": str(port),
-        "WEB_CONCURRENCY": str(web_workers), "DATABASE_URL": database_url,
-        "CACHE_KEY_PREFIX": "lantern-soak", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
-        # run.sh empties its metrics directory at start: not the one of a `make run` in the same checkout.
-        "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="lantern-soak-metrics-"),
-        "RATE_REPORT_PER_DEVICE": "1000000/h", "RATE_REPORT_PER_IP": "10000000/h",
-        "RATE_DEVICE_REGISTER_PER_IP": "1000000/h", "RATE_LIVE_MESSAGES_PER_DEVICE": "100000/m",
-    })
-    return env
-
-
-class Server:
-    """scripts/run.sh in a session of its own; stopped with SIGTERM as Ctrl-C would, then killed if need be."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.base_url = f"http://127.0.0.1:{env['PORT']}"
-        self.log = tempfile.NamedTemporaryFile(prefix="lantern-soak-", suffix=".log", delete=False)
-        self.process = subprocess.Popen(["bash", str(ROOT / "scripts" / "run.sh")], cwd=ROOT, env=env,
-                                        stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def wait_answering(self, seconds: float = 120) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"run.sh exited ({self.process.returncode}):\n{self.log_tail()}")
-            try:
-                if httpx.get(f"{self.base_url}/api/v1/categories/", timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"the server did not answer within {seconds:g} s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        below = list(processes_under(self.process.pid))
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=45)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        for pid in below:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
 
 
 # --- the load ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Window:
-    """What answered within one stretch of time."""
-
-    latencies: list[float] = field(default_factory=list)  # seconds, of 201 answers
-    statuses: Counter[str] = field(default_factory=Counter)
-
-    def add(self, status: int | str, latency: float) -> None:
-        self.statuses[str(status)] += 1
-        if status == 201:
-            self.latencies.append(latency)
-
-    @property
-    def errors(self) -> int:
-        return sum(count for status, count in self.statuses.items() if status != "201")
-
-
-@dataclass
-class Sockets:
-    opened: int = 0
-    drops: int = 0
-    frames: int = 0
-    failures: Counter[str] = field(default_factory=Counter)
-    live: int = 0
 
 
 async def socket_client(url: str, token: str, cells: list[str], sockets: Sockets, stop: asyncio.Event) -> None:
@@ -236,20 +103,6 @@ def area_cells(geometry: dict, bbox: Sequence[float], limit: int = 50) -> list[s
             if cell not in cells:
                 cells.append(cell)
     return cells[:limit]
-
-
-@dataclass
-class Result:
-    seconds: float = 0.0
-    sent: int = 0
-    measured: Window = field(default_factory=Window)
-    warmup: Window = field(default_factory=Window)
-    unfinished: int = 0
-    max_send_lag_ms: float = 0.0
-    memory_start: dict[int, tuple[str, int]] = field(default_factory=dict)
-    memory_end: dict[int, tuple[str, int]] = field(default_factory=dict)
-    sockets: Sockets = field(default_factory=Sockets)
-    jobs_waiting: int | None = None
 
 
 async def soak(args: argparse.Namespace, base_url: str, measured_pid: int | None, result: Result) -> None:
@@ -346,73 +199,6 @@ async def soak(args: argparse.Namespace, base_url: str, measured_pid: int | None
         result.memory_end = memory_sample(measured_pid)
     stop_sockets.set()
     await asyncio.gather(*clients, return_exceptions=True)
-
-
-# --- report ------------------------------------------------------------------------------------
-
-
-def memory_rows(result: Result) -> list[tuple[str, str, str, str]]:
-    rows = []
-    for pid, (role, start) in sorted(result.memory_start.items(), key=lambda item: (item[1][0], item[0])):
-        if pid in result.memory_end:
-            end = result.memory_end[pid][1]
-            rows.append((f"{role} (pid {pid})", f"{start / 1024:.0f}", f"{end / 1024:.0f}",
-                         f"{growth(start, end):+.1%}"))
-        else:
-            rows.append((f"{role} (pid {pid})", f"{start / 1024:.0f}", "gone", "–"))
-    for pid, (role, end) in sorted(result.memory_end.items()):
-        if pid not in result.memory_start:
-            rows.append((f"{role} (pid {pid}, new)", "–", f"{end / 1024:.0f}", "–"))
-    return rows
-
-
-def summary_lines(args: argparse.Namespace, result: Result) -> list[str]:
-    measured = result.measured
-    everything = Counter(measured.statuses) + Counter(result.warmup.statuses)
-    errors = measured.errors + result.warmup.errors + result.unfinished
-    lines = [
-        f"Load: {args.rate:g} reports/s for {result.seconds / 60:.1f} min ({result.sent} sent), "
-        f"{args.sockets} sockets, {args.devices} devices; first {min(args.warmup, args.minutes * 12):g} s are warm-up.",
-        "Answers: " + ", ".join(f"{status}×{count}" for status, count in everything.most_common())
-        + (f", unfinished×{result.unfinished}" if result.unfinished else ""),
-        f"Errors: {errors} (aim 0: {'met' if errors == 0 else 'MISSED'})",
-    ]
-    if measured.latencies:
-        p50, p99 = percentile(measured.latencies, 50) * 1000, percentile(measured.latencies, 99) * 1000
-        lines.append(f"Latency after warm-up (from the scheduled send): p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-                     f"max {max(measured.latencies) * 1000:.1f} ms")
-    if result.max_send_lag_ms > 50:
-        lines.append(f"The load generator sent up to {result.max_send_lag_ms:.0f} ms late.")
-    lines.append(f"Sockets: {result.sockets.opened} opened for {args.sockets} wanted, {result.sockets.drops} dropped"
-                 + (f" ({dict(result.sockets.failures)})" if result.sockets.failures else "")
-                 + f", {result.sockets.frames} frames received")
-    rows = memory_rows(result)
-    if rows:
-        worst = max((growth(result.memory_start[pid][1], result.memory_end[pid][1])
-                     for pid in result.memory_start if pid in result.memory_end), default=0.0)
-        lines.append(f"Memory: largest growth {worst:+.1%} (aim < {AIM_RSS_GROWTH:.0%}: "
-                     f"{'met' if worst < AIM_RSS_GROWTH else 'MISSED'})")
-    if result.jobs_waiting is not None:
-        lines.append(f"Jobs waiting for the worker at the end: {result.jobs_waiting}")
-    return lines
-
-
-def markdown_section(args: argparse.Namespace, result: Result, background: float) -> str:
-    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    table = ["| process | RSS after warm-up (MiB) | RSS at the end (MiB) | growth |", "|---|---:|---:|---:|"]
-    table += [f"| {' | '.join(row)} |" for row in memory_rows(result)]
-    return "\n".join([
-        f"### Latest soak run: {when}",
-        "",
-        f"- Machine: {machine_description()}; {background:.0%} busy with other work just before the run.",
-        f"- Command: `benchmarks/soak.py --rate {args.rate:g} --minutes {args.minutes:g} --sockets {args.sockets} "
-        f"--web-workers {args.web_workers}` (scripts/run.sh: uvicorn and the job worker; PostgreSQL, Redis and "
-        "the load generator on the same machine).",
-        "",
-        *[f"- {line}" for line in summary_lines(args, result)],
-        "",
-        *table,
-    ])
 
 
 def arguments(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -11,13 +11,8 @@ from urllib.parse import urlsplit
 import psycopg
 
 from benchmarks.process_meters import role_of, rss_kib
-from benchmarks.soak import (
-    SECTION_END,
-    SECTION_START,
-    Database,
-    growth,
-    markdown_section_update,
-)
+from benchmarks.soak_figures import SECTION_END, SECTION_START, growth, markdown_section_update
+from benchmarks.soak_server import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 
