@@ -26,6 +26,7 @@ import httpx
 import psycopg
 import redis
 
+from benchmarks.process_meters import process_stats
 from tests.referrals.receivers import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,15 +193,8 @@ class RedisServer:
 
 def _children() -> dict[int, list[int]]:
     tree: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat[stat.rfind(")") + 2:].split()[1])
-        tree.setdefault(parent, []).append(int(entry.name))
+    for pid, rest in process_stats():
+        tree.setdefault(int(rest[1]), []).append(pid)
     return tree
 
 
