@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from backend.environment import database_from_url, env_bool, env_int, env_list, env_str
+from backend.environment import database_from_url, env_bool, env_int, env_list, env_str, photo_storage_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LANTERN_ENV = env_str("LANTERN_ENV", "production") or "production"
@@ -177,6 +177,18 @@ STORAGES = {
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")) or "")
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 MEDIA_URL = None
+# Several web and worker nodes need one store every node reads: S3-compatible object storage, private.
+PHOTO_STORAGE_URL = env_str("PHOTO_STORAGE_URL")
+STORAGES["photos"] = (
+    photo_storage_from_url(
+        PHOTO_STORAGE_URL,
+        access_key=env_str("PHOTO_STORAGE_ACCESS_KEY_ID"),
+        secret_key=env_str("PHOTO_STORAGE_SECRET_ACCESS_KEY"),
+    )
+    if PHOTO_STORAGE_URL
+    # No location: it follows MEDIA_ROOT (= PRIVATE_MEDIA_ROOT), as the default storage always did.
+    else {"BACKEND": "reports.photo_storage.PrivateFileSystemStorage"}
+)
 
 # Request bodies: JSON reports are small; multipart bodies carry photos.
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)

@@ -34,6 +34,7 @@ from api.serializers.reports import ReportOutputSerializer
 from moderation.engine import Draft, screen
 from moderation.selectors import queue_list, transparency_month
 from moderation.services import case_claim, case_photo_view, case_view
+from reports.photo_storage import photo_stream
 from reports.selectors import report_get_for
 from workflows.decide import report_appeal, report_decide
 from workflows.screening import report_preview
@@ -127,7 +128,9 @@ class CasePhotoView(APIView):
             photo = case_photo_view(report_id=_uuid(report_id), viewer=request.user, index=index)
         except IndexError as exc:
             raise exceptions.NotFound() from exc
-        response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+        response = FileResponse(photo_stream(photo.file.name), content_type=photo.content_type)
+        # Known from the row: a stream from object storage cannot say its own length before it ends.
+        response["Content-Length"] = str(photo.size_bytes)
         response["Cache-Control"] = "no-store"
         response["Content-Disposition"] = "inline"
         return response
