@@ -1,28 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from alerts.models import Alert, PushDelivery, Subscription
-
-
-class _ReadOnly(admin.ModelAdmin):
-    """Figures to look at: what the fan-out and the citizens wrote is changed by them, not here."""
-
-    # Counting a million rows for every page of the list would cost more than the page.
-    show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from kernel.admin import ReadOnlyAdmin
 
 
 @admin.register(Alert)
-class AlertAdmin(_ReadOnly):
+class AlertAdmin(ReadOnlyAdmin):
     """Public alerts and how their pushes went. Only what the public sees, and figures: not the cell of the
     first report's true place (``source_cell``), nor which reports an alert speaks of."""
 
@@ -35,9 +20,6 @@ class AlertAdmin(_ReadOnly):
     readonly_fields = fields
     list_select_related = ["category"]
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description="sent")
     def sent(self, obj: Alert) -> int:
         return int(obj.delivery.get("sent", 0))
@@ -48,9 +30,11 @@ class AlertAdmin(_ReadOnly):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(_ReadOnly):
+class SubscriptionAdmin(ReadOnlyAdmin):
     """Zones citizens watch. Their centres are often a home or a workplace, and labels may name one: neither
     is shown. An operator may delete a zone (its device can make another)."""
+
+    records_deletable = True
 
     list_display = ["id", "device", "radius_m", "category_count", "created_at"]
     fields = ["id", "device", "radius_m", "categories", "created_at"]
@@ -63,7 +47,7 @@ class SubscriptionAdmin(_ReadOnly):
 
 
 @admin.register(PushDelivery)
-class PushDeliveryAdmin(_ReadOnly):
+class PushDeliveryAdmin(ReadOnlyAdmin):
     """Each alert pushed (or deliberately not) to each device: why a citizen got, or did not get, an alert."""
 
     list_display = ["id", "alert", "device", "status", "attempts", "error", "created_at", "sent_at"]
@@ -72,6 +56,3 @@ class PushDeliveryAdmin(_ReadOnly):
     fields = ["alert", "device", "status", "attempts", "error", "created_at", "sent_at"]
     readonly_fields = fields
     list_select_related = ["alert", "alert__category", "device"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import h3
-from django.db import transaction
 
-from moderation.events import group_name, group_send_safely
+from kernel.live import group_name, live_send_on_commit
 
 FEED_RESOLUTION = 7
 
@@ -27,17 +26,13 @@ def device_group(device_id: Any) -> str:
     return group_name("device", str(device_id))
 
 
-def _on_commit_send(group: str, message: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: group_send_safely(group, message))
-
-
 def alert_event_send(event: str, public: dict[str, Any]) -> None:
     """``alert.new`` or ``alert.updated`` with the alert's public, language-neutral form (see alerts.public)."""
-    _on_commit_send(alert_group(public["cell"]), {"type": "alert.event", "event": event, "alert": public})
+    live_send_on_commit(alert_group(public["cell"]), {"type": "alert.event", "event": event, "alert": public})
 
 
 def alert_expired_send(*, alert_id: Any, cell: str) -> None:
-    _on_commit_send(
+    live_send_on_commit(
         alert_group(cell),
         {"type": "alert.event", "event": "alert.expired", "alert": {"id": str(alert_id), "cell": cell}},
     )
@@ -45,4 +40,4 @@ def alert_expired_send(*, alert_id: Any, cell: str) -> None:
 
 def report_update_send(*, device_id: Any, update: dict[str, Any]) -> None:
     """A reporter's own news (moderation decided, referral acknowledged) to their device's sockets."""
-    _on_commit_send(device_group(device_id), {"type": "report.event", "event": "report.updated", "report": update})
+    live_send_on_commit(device_group(device_id), {"type": "report.event", "event": "report.updated", "report": update})

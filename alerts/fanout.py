@@ -31,7 +31,9 @@ from procrastinate.exceptions import AlreadyEnqueued
 from alerts import events
 from alerts.models import Alert, PushDelivery
 from alerts.public import alert_public, alert_texts, language_of, notice_texts, zone_of
-from alerts.push import FAILED, INVALID_TOKEN, RETRY, SENT, PushMessage, push_transport
+from alerts.push import PushMessage, push_transport
+from kernel.delivery import DELIVERED, PERMANENT, RECIPIENT_GONE, TEMPORARY
+from kernel.retry import retry_delay
 from privacy.timebands import in_quiet_hours
 from reports.models import Device, Report
 
@@ -94,7 +96,7 @@ CLAIM_LOCK = 7_411_024  # pg_advisory_xact_lock key of the cap claims
 
 
 def _backoff(attempt: int) -> int:
-    return min(settings.FCM_RETRY_BASE_SECONDS * 2 ** max(attempt - 1, 0), _MAX_BACKOFF_SECONDS)
+    return int(retry_delay(attempt, base=settings.FCM_RETRY_BASE_SECONDS, cap=_MAX_BACKOFF_SECONDS))
 
 
 def alert_devices_match(*, alert: Alert) -> list[Any]:
@@ -207,21 +209,23 @@ def _outcomes_record(alert: Alert, rows: list[tuple[Any, ...]], results: list[An
     errors: dict[str, str] = {}
     for row, result in zip(rows, results, strict=True):
         by_outcome.setdefault(result.outcome, []).append(row[0])
-        if result.error:
-            errors[result.outcome] = result.error[:64]
+        if result.detail:
+            errors[result.outcome] = result.detail[:64]
     sent_at = timezone.now()
     with transaction.atomic():
         base = PushDelivery.objects.filter(alert=alert)
-        if by_outcome.get(SENT):
-            base.filter(id__in=by_outcome[SENT]).update(status=PushDelivery.Status.SENT, sent_at=sent_at, error="")
-        if by_outcome.get(RETRY):
-            base.filter(id__in=by_outcome[RETRY]).update(error=errors[RETRY])
-        if by_outcome.get(INVALID_TOKEN):
-            invalid = base.filter(id__in=by_outcome[INVALID_TOKEN])
+        if by_outcome.get(DELIVERED):
+            base.filter(id__in=by_outcome[DELIVERED]).update(
+                status=PushDelivery.Status.SENT, sent_at=sent_at, error=""
+            )
+        if by_outcome.get(TEMPORARY):
+            base.filter(id__in=by_outcome[TEMPORARY]).update(error=errors[TEMPORARY])
+        if by_outcome.get(RECIPIENT_GONE):
+            invalid = base.filter(id__in=by_outcome[RECIPIENT_GONE])
             _deactivate(list(invalid.values_list("device_id", flat=True)))
-            invalid.update(status=PushDelivery.Status.INVALID_TOKEN, error=errors[INVALID_TOKEN])
-        if by_outcome.get(FAILED):
-            base.filter(id__in=by_outcome[FAILED]).update(status=PushDelivery.Status.FAILED, error=errors[FAILED])
+            invalid.update(status=PushDelivery.Status.INVALID_TOKEN, error=errors[RECIPIENT_GONE])
+        if by_outcome.get(PERMANENT):
+            base.filter(id__in=by_outcome[PERMANENT]).update(status=PushDelivery.Status.FAILED, error=errors[PERMANENT])
 
 
 def alert_deliveries_send(*, alert: Alert, attempt: int = 1) -> int:
@@ -332,9 +336,9 @@ def notice_push_now(*, device_id: Any, report_id: str, notice: str, attempt: int
         # In quiet hours the app still learns the news, silently: a reporter's own update is not an alert.
         silent=in_quiet_hours(local.time(), device.quiet_hours_start, device.quiet_hours_end),
     )])[0]
-    if result.outcome == INVALID_TOKEN:
+    if result.outcome == RECIPIENT_GONE:
         _deactivate([device.pk])
-    elif result.outcome == RETRY and attempt < settings.FCM_MAX_ATTEMPTS:
+    elif result.outcome == TEMPORARY and attempt < settings.FCM_MAX_ATTEMPTS:
         notice_push.configure(schedule_in={"seconds": _backoff(attempt)}).defer(
             device_id=str(device_id), report_id=report_id, notice=notice, attempt=attempt + 1
         )

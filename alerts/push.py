@@ -1,8 +1,9 @@
 """Push notifications through Firebase Cloud Messaging: the one class that talks to FCM.
 
-Like every transport here, a send either succeeds, fails temporarily (``retry``: FCM unavailable, an
-internal error, a timeout, the token endpoint down), or fails permanently (``invalid_token``: the app was
-uninstalled or the token is not an FCM token, so the device is deactivated; ``failed``: anything else).
+Like every transport here (``kernel.delivery``), a send is delivered, fails for now (``temporary``: FCM
+unavailable, an internal error, a timeout, the token endpoint down), finds its recipient gone
+(``recipient_gone``: the app was uninstalled or the token is not an FCM token, so the device is deactivated), or
+fails for good (``permanent``: anything else).
 
 Credentials come from the environment (``FCM_CREDENTIALS_FILE``, a service-account JSON, and
 ``FCM_PROJECT_ID``). Without them push is off: one log line says so, and nothing else fails.
@@ -29,10 +30,10 @@ from typing import Any
 from django.conf import settings
 
 from alerts.push_connections import FcmAnswer, FcmConnections
+from kernel.delivery import DELIVERED, PERMANENT, RECIPIENT_GONE, TEMPORARY, DeliveryResult
 
 logger = logging.getLogger(__name__)
 
-SENT, RETRY, INVALID_TOKEN, FAILED = "sent", "retry", "invalid_token", "failed"
 
 # FCM error codes (firebase_admin exception classes' ``code``) that mean "try again later".
 _TRANSIENT = {"UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED", "UNKNOWN", "RESOURCE_EXHAUSTED", "ABORTED",
@@ -51,36 +52,30 @@ class PushMessage:
     silent: bool = False  # data only: the app updates itself, the phone makes no sound
 
 
-@dataclass(frozen=True)
-class PushResult:
-    outcome: str  # SENT, RETRY, INVALID_TOKEN or FAILED
-    error: str = ""
-
-
-def _classify(exception: Exception) -> PushResult:
+def _classify(exception: Exception) -> DeliveryResult:
     from firebase_admin import exceptions as fb
     from firebase_admin import messaging
 
     if isinstance(exception, (messaging.UnregisteredError, messaging.SenderIdMismatchError)):
-        return PushResult(INVALID_TOKEN, "UNREGISTERED")
+        return DeliveryResult(RECIPIENT_GONE, "UNREGISTERED")
     code = str(getattr(exception, "code", "") or "").upper()
     if isinstance(exception, fb.InvalidArgumentError):
         # INVALID_ARGUMENT is also what a malformed message gets; only a token FCM rejects deactivates a device.
         text = str(exception).lower()
         if "token" in text:
-            return PushResult(INVALID_TOKEN, "INVALID_ARGUMENT")
-        return PushResult(FAILED, "INVALID_ARGUMENT")
+            return DeliveryResult(RECIPIENT_GONE, "INVALID_ARGUMENT")
+        return DeliveryResult(PERMANENT, "INVALID_ARGUMENT")
     if code.replace("-", "_") in _TRANSIENT or isinstance(exception, (fb.UnavailableError, fb.InternalError)):
-        return PushResult(RETRY, code or type(exception).__name__)
-    return PushResult(FAILED, code or type(exception).__name__)
+        return DeliveryResult(TEMPORARY, code or type(exception).__name__)
+    return DeliveryResult(PERMANENT, code or type(exception).__name__)
 
 
-def _answer_classify(answer: FcmAnswer) -> PushResult:
+def _answer_classify(answer: FcmAnswer) -> DeliveryResult:
     """What FCM's answer to one request means, by the same exception types firebase-admin would raise."""
     if 200 <= answer.status < 300:
-        return PushResult(SENT)
+        return DeliveryResult(DELIVERED)
     if answer.status == 0:  # no answer: the network, or FCM too slow
-        return PushResult(RETRY, answer.error.split(":", 1)[0] or "UNAVAILABLE")
+        return DeliveryResult(TEMPORARY, answer.error.split(":", 1)[0] or "UNAVAILABLE")
     from firebase_admin import _utils, messaging
 
     error, text = _utils._parse_platform_error(answer.body.decode("utf-8", "replace"), answer.status)
@@ -205,10 +200,10 @@ class PushTransport:
             credential.refresh(Request())
             self._token_stale = False
 
-    def send(self, messages: Iterable[PushMessage]) -> list[PushResult]:
+    def send(self, messages: Iterable[PushMessage]) -> list[DeliveryResult]:
         """One result per message, in order. Never raises for FCM's or the network's failures."""
         pending = list(messages)
-        results: list[PushResult] = []
+        results: list[DeliveryResult] = []
         encoded: _Encoded = {}
         for start in range(0, len(pending), self.batch_size):
             batch = pending[start:start + self.batch_size]
@@ -220,10 +215,10 @@ class PushTransport:
                 response = self._messaging.send_each([self._message(m) for m in batch], app=self.app)
             except Exception as exc:  # the OAuth token endpoint down, a pool error…: the whole batch waits
                 logger.warning("push: a batch of %d was not sent (%s); it will be retried", len(batch), exc)
-                results.extend(PushResult(RETRY, type(exc).__name__) for _ in batch)
+                results.extend(DeliveryResult(TEMPORARY, type(exc).__name__) for _ in batch)
                 continue
             for item in response.responses:
-                results.append(PushResult(SENT) if item.success else _classify(item.exception))
+                results.append(DeliveryResult(DELIVERED) if item.success else _classify(item.exception))
         return results
 
     def _body(self, message: PushMessage, encoded: _Encoded) -> bytes:
@@ -238,7 +233,7 @@ class PushTransport:
             )
         return json.dumps({"message": {**template, "token": message.token}}, separators=(",", ":")).encode()
 
-    def _send_pooled(self, batch: list[PushMessage], encoded: _Encoded) -> list[PushResult]:
+    def _send_pooled(self, batch: list[PushMessage], encoded: _Encoded) -> list[DeliveryResult]:
         assert self._pool is not None
         token = self.app.credential.get_credential().token
         headers = [*self._headers, (b"authorization", b"Bearer " + token.encode("ascii"))]

@@ -8,6 +8,7 @@ a ``title`` and ``detail`` in the caller's language (``Accept-Language``), the `
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent
@@ -23,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from api.parsers import PayloadTooLarge
+from kernel.errors import LanternError
 
 logger = logging.getLogger(__name__)
 
@@ -142,77 +144,108 @@ def field_errors(detail: Any, prefix: str = "") -> list[dict[str, Any]]:
     return found
 
 
+@dataclass(frozen=True)
+class Problem:
+    """What went wrong, independent of how it is written out: RFC 9457 JSON here, Open311's error array there."""
+
+    status: int
+    slug: str
+    detail: str
+    title: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _pool_exhausted(exc: Exception) -> exceptions.APIException | None:
+    if isinstance(exc.__cause__, PoolTimeout):
+        logger.warning("no database connection free within the pool timeout: answered 503")
+        return ServiceBusy()
+    return None
+
+
+# Django's and the libraries' exceptions, each as the DRF exception it means for a client.
+_AS_API_EXCEPTION: list[tuple[type[Exception] | tuple[type[Exception], ...], Any]] = [
+    (Ratelimited, lambda exc: RateLimitExceeded(retry_after=60)),
+    ((Http404, ObjectDoesNotExist), lambda exc: exceptions.NotFound(_("No such resource, or it is not yours."))),
+    (DjangoPermissionDenied, lambda exc: exceptions.PermissionDenied()),
+    (RequestDataTooBig, lambda exc: PayloadTooLarge(_("The request body is larger than this endpoint accepts."))),
+    (TooManyFieldsSent, lambda exc: exceptions.ParseError(_("The request has too many fields."))),
+    (UnicodeDecodeError, lambda exc: exceptions.ParseError(_("The request body is not valid UTF-8."))),
+    (OperationalError, _pool_exhausted),
+]
+
+
+def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
+    for types, convert in _AS_API_EXCEPTION:
+        if isinstance(exc, types):
+            return convert(exc)
+    return exc if isinstance(exc, exceptions.APIException) else None
+
+
+def _slug(exc: exceptions.APIException) -> str:
+    if isinstance(exc, (RateLimitExceeded, exceptions.Throttled)):
+        return "rate-limited"
+    known = next((slug for cls, slug in _DRF_TYPES.items() if isinstance(exc, cls)), None)
+    return known or str(exc.default_code).replace("_", "-")
+
+
+def _headers(exc: exceptions.APIException, context: dict[str, Any]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    retry_after = getattr(exc, "retry_after", None) or getattr(exc, "wait", None)
+    if retry_after:
+        headers["Retry-After"] = str(int(retry_after))
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        request, view = context.get("request"), context.get("view")
+        challenge = view.get_authenticate_header(request) if view and request else None
+        if challenge:
+            headers["WWW-Authenticate"] = challenge
+    return headers
+
+
+def _status(exc: exceptions.APIException) -> int:
+    # DRF answers 403 when no authenticator offers a challenge; 401 is the honest status.
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        return status.HTTP_401_UNAUTHORIZED
+    return exc.status_code
+
+
+def _detail_and_errors(exc: exceptions.APIException) -> tuple[str, list[dict[str, Any]] | None]:
+    if not isinstance(exc, exceptions.ValidationError):
+        return (str(exc.detail) if not isinstance(exc.detail, (list, dict)) else _("Invalid request.")), None
+    errors = field_errors(exc.detail)
+    if len(errors) != 1:
+        return (_("The request has invalid fields.") if errors else _("Invalid request.")), errors or None
+    only = errors[0]
+    if only["field"] is None:
+        return only["detail"], errors
+    return _("%(field)s: %(detail)s") % {"field": only["field"], "detail": only["detail"]}, errors
+
+
+def problem_of(exc: Exception, context: dict[str, Any]) -> Problem | None:
+    """The one mapper: the problem an exception means for the client, or None for an unexpected one (a 500).
+
+    Every part's refusals subclass ``kernel.errors.LanternError``: adding one needs nothing here."""
+    if isinstance(exc, LanternError):
+        errors = [{"field": exc.field, "detail": str(exc.detail), "code": exc.problem_type}] if exc.field else None
+        return Problem(status=exc.status, slug=exc.problem_type, detail=str(exc.detail), title=str(exc.title),
+                       errors=errors)
+    api_exception = _as_api_exception(exc)
+    if api_exception is None:
+        return None
+    detail, errors = _detail_and_errors(api_exception)
+    return Problem(status=_status(api_exception), slug=_slug(api_exception), detail=detail, errors=errors,
+                   headers=_headers(api_exception, context))
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every exception a view raises becomes a problem response."""
-    request = context.get("request")
-    headers: dict[str, str] = {}
-
-    if isinstance(exc, Exception) and hasattr(exc, "problem_type") and hasattr(exc, "status"):
-        # Domain refusals of every part share this shape (alerts.errors, moderation.errors, referrals.errors,
-        # maps.errors): the parts cannot share a base class without an import against the layering.
-        set_rollback()
-        errors = [{"field": exc.field, "detail": str(exc.detail), "code": exc.problem_type}] if exc.field else None
-        return problem_response(
-            status_code=exc.status, slug=exc.problem_type, detail=str(exc.detail), title=str(exc.title),
-            errors=errors, request=request,
-        )
-    if isinstance(exc, Ratelimited):
-        exc = RateLimitExceeded(retry_after=60)
-    elif isinstance(exc, (Http404, ObjectDoesNotExist)):
-        exc = exceptions.NotFound(_("No such resource, or it is not yours."))
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge(_("The request body is larger than this endpoint accepts."))
-    elif isinstance(exc, TooManyFieldsSent):
-        exc = exceptions.ParseError(_("The request has too many fields."))
-    elif isinstance(exc, UnicodeDecodeError):
-        exc = exceptions.ParseError(_("The request body is not valid UTF-8."))
-    elif isinstance(exc, OperationalError) and isinstance(exc.__cause__, PoolTimeout):
-        logger.warning("no database connection free within the pool timeout: answered 503")
-        exc = ServiceBusy()
-
-    if not isinstance(exc, exceptions.APIException):
+    problem = problem_of(exc, context)
+    if problem is None:
         return None
-
     set_rollback()
-    if isinstance(exc, RateLimitExceeded):
-        headers["Retry-After"] = str(exc.retry_after)
-        slug = "rate-limited"
-    elif isinstance(exc, ServiceBusy):
-        headers["Retry-After"] = str(exc.retry_after)
-        slug = exc.default_code
-    elif isinstance(exc, exceptions.Throttled):
-        if exc.wait:
-            headers["Retry-After"] = str(int(exc.wait))
-        slug = "rate-limited"
-    else:
-        slug = next((s for cls, s in _DRF_TYPES.items() if isinstance(exc, cls)), None) or str(
-            exc.default_code
-        ).replace("_", "-")
-
-    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
-        view = context.get("view")
-        authenticate_header = view.get_authenticate_header(request) if view and request else None
-        if authenticate_header:
-            headers["WWW-Authenticate"] = authenticate_header
-        # DRF answers 403 when no authenticator offers a challenge; 401 is the honest status.
-        exc.status_code = status.HTTP_401_UNAUTHORIZED
-
-    errors = None
-    if isinstance(exc, exceptions.ValidationError):
-        errors = field_errors(exc.detail)
-        detail = _("The request has invalid fields.") if errors else _("Invalid request.")
-        if len(errors) == 1:
-            only = errors[0]
-            detail = (
-                only["detail"] if only["field"] is None
-                else _("%(field)s: %(detail)s") % {"field": only["field"], "detail": only["detail"]}
-            )
-    else:
-        detail = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else _("Invalid request.")
     return problem_response(
-        status_code=exc.status_code, slug=slug, detail=detail, errors=errors, request=request, headers=headers
+        status_code=problem.status, slug=problem.slug, detail=problem.detail, title=problem.title,
+        errors=problem.errors, request=context.get("request"), headers=problem.headers,
     )
 
 

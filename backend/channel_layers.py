@@ -10,7 +10,7 @@ or left while Redis is unreachable is written then too. The same rewrite runs ev
 (a day by default), so a socket open for longer does not drop out of its groups.
 
 Every held report tells the moderators' queue group (``case.new``), usually with no console open, from the one
-thread per process that sends live events (moderation/events.py). Through asyncio a send cost that thread about
+thread per process that sends live events (kernel/live.py). Through asyncio a send cost that thread about
 0.6 ms of CPU, most of it the event loop's own work. ``group_send_blocking`` does what channels_redis's
 ``group_send`` does (4.3: the same keys, the same messages, the same script) with redis-py's synchronous client,
 and drops the group's expired members and reads the rest in one pipelined round trip instead of two: about

@@ -113,6 +113,7 @@ def parts_wrap(meter: Meter) -> list[tuple[str, int]]:
     from rest_framework.views import APIView
 
     import api.views.reports
+    import kernel.live
     import moderation.events
     import moderation.services
     import referrals.services
@@ -139,7 +140,7 @@ def parts_wrap(meter: Meter) -> list[tuple[str, int]]:
     _patch(meter, workflows.submit, "referrals_create")
     _patch(meter, referrals.services, "_defer", "procrastinate defer")
     _patch(meter, ReportOutputSerializer, "to_representation", "answer")
-    _patch(meter, moderation.events, "group_send_safely", "live events after commit")
+    _patch(meter, kernel.live, "group_send_safely", "live events after commit")
     _patch(meter, connection, "commit", "commit")
     return [
         ("view dispatch (DRF)", 0), ("device authentication", 1), ("rate limits", 1), ("input validation", 1),
@@ -309,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _sender_clock() -> int | None:
-    """The CPU clock of the thread that sends live events to Redis (moderation/events.py), once it runs."""
+    """The CPU clock of the thread that sends live events to Redis (kernel/live.py), once it runs."""
     for thread in threading.enumerate():
         if thread.name == "lantern-live-events" and thread.ident is not None:
             return time.pthread_getcpuclockid(thread.ident)

@@ -63,7 +63,8 @@ def _async_sender(transport: Any, concurrency: int, h2c: bool) -> Any:
     import httpx
     from firebase_admin import _http_client, _retry, messaging
 
-    from alerts.push import RETRY, SENT, PushResult, _classify
+    from alerts.push import _classify
+    from kernel.delivery import DELIVERED, TEMPORARY, DeliveryResult
 
     service = messaging._get_messaging_service(transport.app)
     wrapper = service._async_client
@@ -84,9 +85,9 @@ def _async_sender(transport: Any, concurrency: int, h2c: bool) -> Any:
                 try:
                     response = await messaging.send_each_async([transport._message(message)], app=transport.app)
                 except Exception as exc:
-                    return PushResult(RETRY, type(exc).__name__)
+                    return DeliveryResult(TEMPORARY, type(exc).__name__)
             item = response.responses[0]
-            return PushResult(SENT) if item.success else _classify(item.exception)
+            return DeliveryResult(DELIVERED) if item.success else _classify(item.exception)
 
         transport._token_ensure()
         return list(await asyncio.gather(*(one(message) for message in batch)))

@@ -176,7 +176,7 @@ class Town:
             device=device, kind="incident", category=self.category,
             description="My bicycle was taken from the rack near the library.", location=self.point,
             accuracy_m=10, occurred_at=timezone.now() - timedelta(hours=2), consent=Consent(share_with_police=True),
-        )
+        ).report
         committed = time.time()
         return str(report.referrals.values_list("event_id", flat=True).get()), committed
 

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from kernel.admin import ReadOnlyAdmin, ReadOnlyInline
 from maps.models import BudgetSpend, MapAccess, PrivacyLedger, Release
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Release)
@@ -28,15 +15,10 @@ class ReleaseAdmin(ReadOnlyAdmin):
     exclude = ["geojson", "csv"]
 
 
-class BudgetSpendInline(admin.TabularInline):
+class BudgetSpendInline(ReadOnlyInline):
     model = BudgetSpend
     fields = ["layer", "epsilon", "release", "spent_by", "spent_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PrivacyLedger)

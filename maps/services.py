@@ -106,92 +106,123 @@ def release_publish(
         existing = Release.objects.filter(month=month, layer=layer).first()
         if existing is not None:
             return existing
-        spent = list(ledger.spends.values_list("epsilon", flat=True))
-        try:
-            dp.ledger_charge(cap=ledger.cap, spent=spent, epsilon=knobs.epsilon)
-        except dp.PrivacyBudgetExceeded as exc:
-            raise PrivacyBudgetExhausted(
-                _("Publishing %(layer)s for %(month)s at ε=%(epsilon)s would bring the month to ε=%(total)s, "
-                  "over its cap of %(cap)s.")
-                % {"layer": layer, "month": f"{month:%Y-%m}", "epsilon": knobs.epsilon,
-                   "total": exc.spent + exc.requested, "cap": ledger.cap}
-            ) from exc
-
+        _release_charge(ledger=ledger, layer=layer, month=month, epsilon=knobs.epsilon)
         step(1, STEPS, "partition")
         cells = partition_cells(area.boundary, knobs.resolution)
-        step(2, STEPS, "reports")
-        spec = LAYERS[layer]
-        contributions = layer_contributions(spec=spec, window=window, time_zone=knobs.time_zone)
-
-        step(3, STEPS, "noise")
-        split = dp.epsilon_split(
-            knobs.epsilon, perception_share=knobs.perception_share if spec.perception else Decimal(0)
+        noisy = _release_noise(cells=cells, spec=LAYERS[layer], window=window, knobs=knobs, step=step)
+        release = _release_store(
+            noisy=noisy, ledger=ledger, month=month, layer=layer, knobs=knobs, area=area, cells=cells,
+            published_by=published_by, step=step,
         )
-        index = {cell: i for i, cell in enumerate(cells)}
-        slices = spec.slices
-        true_counts = [0] * (len(cells) * len(slices))
-        perception_sums = [0] * len(cells)
-        slice_index = {name: i for i, name in enumerate(slices)}
-        for contribution in contributions:
-            position = index.get(h3.latlng_to_cell(contribution.lat, contribution.lng, knobs.resolution))
-            if position is None:
-                continue  # outside today's partition (the area changed): it has no cell to go in
-            true_counts[position * len(slices) + slice_index[contribution.slice]] += 1
-            perception_sums[position] += dp.perception_centred(contribution.perception)
-        noisy_counts = dp.counts_release(true_counts, epsilon=split.counts)
-        noisy_sums = (
-            dp.bounded_sums_release(perception_sums, epsilon=split.perception, sensitivity=dp.PERCEPTION_SENSITIVITY)
-            if split.perception > 0 else None
-        )
-        del true_counts, perception_sums, contributions  # nothing true leaves this function
-
-        step(4, STEPS, "aggregate")
-        published_at = timezone.now().replace(microsecond=0)
-        release = Release(
-            month=month, layer=layer, epsilon=knobs.epsilon, epsilon_counts=split.counts,
-            epsilon_perception=split.perception, resolution=knobs.resolution, threshold=knobs.threshold,
-            time_zone=knobs.time_zone, service_area=area, cell_count=len(cells), published_at=published_at,
-            published_by=published_by[:150], geojson=b"", csv=b"", content_hash="",
-        )
-        levels = _levels(
-            cells=cells, slices=slices, noisy_counts=noisy_counts, noisy_sums=noisy_sums,
-            resolution=knobs.resolution, threshold=knobs.threshold, min_count=knobs.perception_min_count,
-        )
-
-        step(5, STEPS, "export")
-        header = release_header(release)
-        published = [
-            CellValues(cell=cell, shown={name: shown for name, (_n, shown) in values.items()}, perception=mean)
-            for cell, (values, mean) in levels[knobs.resolution].items()
-        ]
-        release.geojson = geojson_bytes(header, published)
-        release.csv = csv_bytes(header, published)
-        release.content_hash = content_hash(release.geojson, release.csv)
-
-        step(6, STEPS, "store")
-        try:
-            with transaction.atomic():
-                release.save()
-        except IntegrityError:
-            # Someone else published it between our check and now (without the ledger lock); theirs stands.
-            return Release.objects.get(month=month, layer=layer)
-        ReleaseCell.objects.bulk_create(
-            [
-                ReleaseCell(
-                    release=release, resolution=resolution, cell=cell, slice=name, noisy_count=noisy,
-                    shown=shown, perception_mean=mean if name == ALL else None, geom=cell_polygon(cell),
-                )
-                for resolution, by_cell in levels.items()
-                for cell, (values, mean) in by_cell.items()
-                for name, (noisy, shown) in values.items()
-            ],
-            batch_size=2000,
-        )
-        BudgetSpend.objects.create(
-            ledger=ledger, layer=layer, epsilon=knobs.epsilon, release=release, spent_by=published_by[:150]
-        )
-        transaction.on_commit(lambda: _tiles_warm(release))
     logger.info("maps: published %s %s at ε=%s (%d cells)", layer, f"{month:%Y-%m}", knobs.epsilon, len(cells))
+    return release
+
+
+def _release_charge(*, ledger: PrivacyLedger, layer: str, month: date, epsilon: Decimal) -> None:
+    """Refuse a release the month's ledger cannot afford; the spend itself is stored with the release."""
+    spent = list(ledger.spends.values_list("epsilon", flat=True))
+    try:
+        dp.ledger_charge(cap=ledger.cap, spent=spent, epsilon=epsilon)
+    except dp.PrivacyBudgetExceeded as exc:
+        raise PrivacyBudgetExhausted(
+            _("Publishing %(layer)s for %(month)s at ε=%(epsilon)s would bring the month to ε=%(total)s, "
+              "over its cap of %(cap)s.")
+            % {"layer": layer, "month": f"{month:%Y-%m}", "epsilon": epsilon,
+               "total": exc.spent + exc.requested, "cap": ledger.cap}
+        ) from exc
+
+
+@dataclass(frozen=True)
+class _Noisy:
+    """All that leaves ``_release_noise``: noisy values only, drawn once."""
+
+    slices: tuple[str, ...]
+    counts: list[int]
+    sums: list[int] | None
+    epsilon_counts: Decimal
+    epsilon_perception: Decimal
+
+
+def _release_noise(
+    *, cells: list[str], spec: Any, window: Any, knobs: ReleaseSettings, step: Progress
+) -> _Noisy:
+    """Count the month's reports per cell and slice, and draw the noise. The true counts and sums exist only
+    inside this function: after it, nothing true leaves."""
+    step(2, STEPS, "reports")
+    contributions = layer_contributions(spec=spec, window=window, time_zone=knobs.time_zone)
+    step(3, STEPS, "noise")
+    split = dp.epsilon_split(knobs.epsilon, perception_share=knobs.perception_share if spec.perception else Decimal(0))
+    index = {cell: i for i, cell in enumerate(cells)}
+    slices = tuple(spec.slices)
+    true_counts = [0] * (len(cells) * len(slices))
+    perception_sums = [0] * len(cells)
+    slice_index = {name: i for i, name in enumerate(slices)}
+    for contribution in contributions:
+        position = index.get(h3.latlng_to_cell(contribution.lat, contribution.lng, knobs.resolution))
+        if position is None:
+            continue  # outside today's partition (the area changed): it has no cell to go in
+        true_counts[position * len(slices) + slice_index[contribution.slice]] += 1
+        perception_sums[position] += dp.perception_centred(contribution.perception)
+    noisy_sums = (
+        dp.bounded_sums_release(perception_sums, epsilon=split.perception, sensitivity=dp.PERCEPTION_SENSITIVITY)
+        if split.perception > 0 else None
+    )
+    return _Noisy(
+        slices=slices, counts=dp.counts_release(true_counts, epsilon=split.counts), sums=noisy_sums,
+        epsilon_counts=split.counts, epsilon_perception=split.perception,
+    )
+
+
+def _release_store(
+    *, noisy: _Noisy, ledger: PrivacyLedger, month: date, layer: str, knobs: ReleaseSettings, area: Any,
+    cells: list[str], published_by: str, step: Progress,
+) -> Release:
+    """Aggregate the noisy values to every resolution, export them, and store the release, its cells and its
+    spend together (in the caller's transaction)."""
+    step(4, STEPS, "aggregate")
+    release = Release(
+        month=month, layer=layer, epsilon=knobs.epsilon, epsilon_counts=noisy.epsilon_counts,
+        epsilon_perception=noisy.epsilon_perception, resolution=knobs.resolution, threshold=knobs.threshold,
+        time_zone=knobs.time_zone, service_area=area, cell_count=len(cells),
+        published_at=timezone.now().replace(microsecond=0), published_by=published_by[:150],
+        geojson=b"", csv=b"", content_hash="",
+    )
+    levels = _levels(
+        cells=cells, slices=noisy.slices, noisy_counts=noisy.counts, noisy_sums=noisy.sums,
+        resolution=knobs.resolution, threshold=knobs.threshold, min_count=knobs.perception_min_count,
+    )
+    step(5, STEPS, "export")
+    header = release_header(release)
+    published = [
+        CellValues(cell=cell, shown={name: shown for name, (_n, shown) in values.items()}, perception=mean)
+        for cell, (values, mean) in levels[knobs.resolution].items()
+    ]
+    release.geojson = geojson_bytes(header, published)
+    release.csv = csv_bytes(header, published)
+    release.content_hash = content_hash(release.geojson, release.csv)
+    step(6, STEPS, "store")
+    try:
+        with transaction.atomic():
+            release.save()
+    except IntegrityError:
+        # Someone else published it between our check and now (without the ledger lock); theirs stands.
+        return Release.objects.get(month=month, layer=layer)
+    ReleaseCell.objects.bulk_create(
+        [
+            ReleaseCell(
+                release=release, resolution=resolution, cell=cell, slice=name, noisy_count=value,
+                shown=shown, perception_mean=mean if name == ALL else None, geom=cell_polygon(cell),
+            )
+            for resolution, by_cell in levels.items()
+            for cell, (values, mean) in by_cell.items()
+            for name, (value, shown) in values.items()
+        ],
+        batch_size=2000,
+    )
+    BudgetSpend.objects.create(
+        ledger=ledger, layer=layer, epsilon=knobs.epsilon, release=release, spent_by=published_by[:150]
+    )
+    transaction.on_commit(lambda: _tiles_warm(release))
     return release
 
 

@@ -1,8 +1,8 @@
 """The moderation admin: the queue of cases, each case with its text and (on request) its location,
 and the audit trail, read-only.
 
-Decisions are applied by actions registered in ``backend/moderation_admin.py``: a decision changes the
-report too, through ``workflows.decide.report_decide``, and moderation does not import alerts.
+``CaseAdmin`` is registered, with its decision actions, by ``workflows/admin.py``: a decision changes the
+report too, through ``workflows.decide.report_decide``, and moderation does not import workflows.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from kernel.admin import ReadOnlyAdmin, ReadOnlyInline
 from moderation.console import FAMILIES
 from moderation.models import Appeal, AuditEntry, Case, Decision
 from moderation.selectors import user_is_moderator
@@ -182,21 +183,9 @@ class FamilyFilter(admin.SimpleListFilter):
 # --- inlines -------------------------------------------------------------------------------------------
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
+class _ReadOnlyInline(ReadOnlyInline):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return user_is_moderator(request.user) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class DecisionInline(_ReadOnlyInline):
@@ -218,8 +207,7 @@ class AppealInline(_ReadOnlyInline):
 # --- cases -------------------------------------------------------------------------------------------
 
 
-@admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     """The moderation queue. Rows change only through the moderation services (claims, decisions), so
     the case itself is never editable here; opening one is audited like in the API."""
 
@@ -230,7 +218,6 @@ class CaseAdmin(admin.ModelAdmin):
     ordering = ["opened_at", "id"]
     list_select_related = ["report__category", "report__district", "claimed_by"]
     list_per_page = 50
-    show_full_result_count = False
     search_fields = ["=report__id"]
     search_help_text = _("Exact report id")
     inlines = [DecisionInline, AppealInline]
@@ -258,15 +245,6 @@ class CaseAdmin(admin.ModelAdmin):
     def has_decide_permission(self, request: HttpRequest) -> bool:
         """For decision actions (``@admin.action(permissions=["decide"])``)."""
         return user_is_moderator(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     # --- opening a case: audited before anything is answered.
 

@@ -7,6 +7,7 @@ changed by the cross-part workflows in ``workflows`` that call them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -90,7 +91,16 @@ SELECT (SELECT id FROM new_case), ARRAY(SELECT id FROM new_hits ORDER BY id)
 """
 
 
-def case_open(*, report: Any, screening: Screening) -> Case:
+@dataclass(frozen=True)
+class OpenedCase:
+    """A new report's case and its rule hits as stored, in their order (by id): the reporter's answer lists them,
+    so nobody reads them back."""
+
+    case: Case
+    hits: list[RuleHit]
+
+
+def case_open(*, report: Any, screening: Screening) -> OpenedCase:
     """Record the rules engine's screening of a new report: its hits, its automatic decision."""
     case = _case_for(report, screening, now=timezone.now())
     case.opened_at = timezone.now()
@@ -111,13 +121,9 @@ def case_open(*, report: Any, screening: Screening) -> Case:
         instance._state.adding, instance._state.db = False, connection.alias
     for hit, hit_id in zip(hits, hit_ids, strict=True):
         hit.pk, hit.case_id = hit_id, case.pk
-    # The reporter's answer lists them: known here, in their order (by id), so nobody reads them back.
-    known = case.hits.all()
-    known._result_cache, known._prefetch_done = hits, True
-    case._prefetched_objects_cache = {"hits": known}
     if case.state == Case.State.OPEN:
         events.queue_event_send("case.new", case)
-    return case
+    return OpenedCase(case=case, hits=hits)
 
 
 def cases_open_in_bulk(*, screened: list[tuple[Any, Screening]]) -> list[Case]:

@@ -1,24 +1,16 @@
-"""Refusals of the referrals part.
-
-They carry ``problem_type``, ``status``, ``title``, ``detail`` and ``field`` like ``alerts.errors`` (the HTTP
-edge turns any such exception into a problem); referrals does not import alerts.
-"""
+"""Refusals of the referrals part (``kernel.errors.LanternError``: the HTTP edge makes problems of them)."""
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kernel.errors import LanternError
 
-class ReferralError(Exception):
+
+class ReferralError(LanternError):
     problem_type = "referral-refused"
     status = 409
-    title: str | Promise = _("Not allowed")
-
-    def __init__(self, detail: str | Promise, *, field: str | None = None) -> None:
-        super().__init__(str(detail))
-        self.detail = detail
-        self.field = field
+    title = _("Not allowed")
 
 
 class ReferralStatusRefused(ReferralError):

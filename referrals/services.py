@@ -14,7 +14,6 @@ that hangs thus holds that many of the workers' job slots, never all of them.
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -29,12 +28,14 @@ from django.utils.translation import gettext as _
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
+from kernel.delivery import DeliveryResult
+from kernel.retry import retry_delay
 from kernel.rows import rows_insert
 from referrals.errors import ReferralStatusRefused
 from referrals.models import Partner, Referral, ReferralAttempt, ReferralStatusChange
 from referrals.payloads import allowed_fields, report_payload
 from referrals.routing import KIND_ORDER, report_routes
-from referrals.transports import DeliveryResult, transport_for
+from referrals.transports import transport_for
 
 logger = logging.getLogger(__name__)
 
@@ -128,13 +129,6 @@ def _defer(referral: Referral, *, at: datetime | None, new: bool = False) -> boo
 
 
 # --- delivery ------------------------------------------------------------------------------------
-
-
-def retry_delay(attempts: int, *, base: float, cap: float, jitter: float = _JITTER) -> float:
-    """Seconds to wait after the ``attempts``-th failed try: base · 2^(attempts−1), at most ``cap``,
-    times a random factor in [1 − jitter, 1 + jitter] (never past ``cap``)."""
-    raw = min(cap, base * 2 ** max(0, attempts - 1))
-    return min(cap, raw * random.uniform(1 - jitter, 1 + jitter))
 
 
 class _PartnerFull(Exception):
@@ -264,7 +258,8 @@ def _record(claimed: Referral, attempt: ReferralAttempt, result: DeliveryResult)
             )
             return referral
         delay = retry_delay(
-            referral.attempts, base=settings.REFERRAL_RETRY_BASE_SECONDS, cap=settings.REFERRAL_RETRY_MAX_SECONDS
+            referral.attempts, base=settings.REFERRAL_RETRY_BASE_SECONDS, cap=settings.REFERRAL_RETRY_MAX_SECONDS,
+            jitter=_JITTER,
         )
         # The last try happens at the deadline itself rather than a backoff step after it.
         retry_at = min(now + timedelta(seconds=delay), referral.give_up_at)

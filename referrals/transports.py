@@ -1,4 +1,4 @@
-"""One small class per channel. ``deliver(referral)`` answers a ``DeliveryResult``; it never raises for
+"""One small class per channel. ``deliver(referral)`` answers a ``kernel.delivery.DeliveryResult``; it never raises for
 anything the outside world does, and never touches the database.
 
 Outcomes follow the partner's answer: delivered (2xx); a temporary failure (5xx, 408, 429, timeouts,
@@ -14,35 +14,22 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from email.utils import make_msgid
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kernel.delivery import DeliveryResult, Outcome
 from referrals.models import Partner, Referral
 from referrals.signatures import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_compute
 
-Outcome = Literal["delivered", "temporary", "permanent"]
 USER_AGENT = "Lantern-Referrals/1"
 # Partners answer with a short acknowledgement; anything longer is not read.
 _MAX_RESPONSE_BYTES = 64 * 1024
 _RETRYABLE_4XX = (408, 429)
-
-
-@dataclass(frozen=True)
-class DeliveryResult:
-    outcome: Outcome
-    detail: str = ""
-    status_code: int | None = None
-    remote_id: str = ""
-
-    @property
-    def delivered(self) -> bool:
-        return self.outcome == "delivered"
 
 
 def envelope(referral: Referral) -> dict[str, Any]:

@@ -78,7 +78,7 @@ def report_create(
         location=Point(*location, srid=4326), accuracy_m=10,
         occurred_at=occurred_at or timezone.now() - timedelta(hours=1), consent=Consent(share_with_police=True),
         perception=perception, factors=[],
-    )
+    ).report
 
 
 def report_held(*, device: Device | None, code: str = "pii.person_name", description: str = "It was Jan Peeters.",

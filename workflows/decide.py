@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -12,8 +13,19 @@ from referrals.services import referrals_create
 from reports.models import Report
 
 
+@dataclass(frozen=True)
+class ReportDecided:
+    """What the moderator is answered: the report's new status and where its case stands."""
+
+    report_id: Any
+    status: str
+    case_state: str
+
+
 @transaction.atomic
-def report_decide(*, report_id: Any, moderator: Any, decision: str, reason_code: str, note: str = "") -> Report:
+def report_decide(
+    *, report_id: Any, moderator: Any, decision: str, reason_code: str, note: str = ""
+) -> ReportDecided:
     """A moderator's decision on a held (or appealed, or escalated) report, applied to the report."""
     case = moderation.case_decide(
         report_id=report_id, moderator=moderator, outcome=decision, reason_code=reason_code, note=note
@@ -30,7 +42,7 @@ def report_decide(*, report_id: Any, moderator: Any, decision: str, reason_code:
     referrals_create(report=report)
     alert_consider(report=report, moderator_approved=decision in ("approve", "approve_redacted"))
     reporter_notify(report=report, event="moderation.decided")
-    return report
+    return ReportDecided(report_id=report.pk, status=report.status, case_state=case.state)
 
 
 @transaction.atomic
@@ -40,6 +52,3 @@ def report_appeal(*, report: Report, note: str) -> Report:
     report.status = Report.Status.PENDING_REVIEW
     report.save(update_fields=["status", "updated_at"])
     return report
-
-
-# Reports still waiting for a moderator are not closed: the evidence must stay until someone decides.

@@ -17,6 +17,8 @@ from alerts.services import alert_consider
 from kernel.rows import rows_insert
 from moderation import services as moderation
 from moderation.engine import Draft, Screening, screen
+from moderation.models import RuleHit
+from referrals.models import Referral
 from referrals.services import referrals_create
 from reports.emergency import danger_now
 from reports.errors import NoServiceArea, OutsideServiceArea
@@ -38,6 +40,16 @@ class Consent:
 # --- devices -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SubmittedReport:
+    """What intake answers: the stored report, and its rule hits and referrals as they were written, in the order
+    the answer lists them (nothing is read back)."""
+
+    report: Report
+    hits: list[RuleHit]
+    referrals: list[Referral]
+
+
 def report_submit(
     *,
     device: Device | None,
@@ -54,7 +66,7 @@ def report_submit(
     language: str | None = None,
     source: str = Report.Source.APP,
     contact: dict[str, Any] | None = None,
-) -> Report:
+) -> SubmittedReport:
     """Screen and store a citizen's report, with its photos and its moderation case, in one transaction.
 
     Raises ``OutsideServiceArea`` for a point Lantern does not serve. The rules engine's verdict sets
@@ -113,18 +125,14 @@ def report_submit(
                 record.save()
             report.photo_count = len(photos or [])  # known here: the referrals' payloads need not count
             alert_consider(report=report)
-            moderation.case_open(report=report, screening=screening)
+            opened = moderation.case_open(report=report, screening=screening)
             referrals = referrals_create(report=report, new=True)
     except BaseException:
         # The rows are gone with the rollback; the files must go too, or they would outlive the report.
         for name in stored_files:
             ReportPhoto.file.field.storage.delete(name)
         raise
-    # Known here, in the order the answer lists them: saves it reading them back (like a list's prefetch).
-    known = report.referrals.all()
-    known._result_cache, known._prefetch_done = referrals, True
-    report._prefetched_objects_cache = {"referrals": known}
-    return report
+    return SubmittedReport(report=report, hits=opened.hits, referrals=referrals)
 
 
 def _report_insert(**values: Any) -> Report:

@@ -1,25 +1,18 @@
 """Open311's error shape: ``[{"code": 400, "description": "…"}]`` with the same HTTP status.
 
 The rest of the API answers RFC 9457 problems; Open311 clients expect the standard's array, so the views
-under /open311/v2/ use this handler instead.
+under /open311/v2/ write the same problem (one mapper, ``api.problems.problem_of``) as that array.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent
-from django.http import Http404
-from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from api.parsers import PayloadTooLarge
-from api.problems import RateLimitExceeded, field_errors
-
-logger = logging.getLogger(__name__)
+from api.problems import problem_of
 
 
 class Open311Error(exceptions.APIException):
@@ -37,32 +30,19 @@ def errors_response(status_code: int, descriptions: list[str], headers: dict[str
     )
 
 
+# Open311 clients know these statuses; any other refusal is, to them, a bad request.
+_OPEN311_STATUSES = frozenset({401, 403, 404, 405, 406, 413, 429, 500, 503})
+
+
 def open311_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    headers: dict[str, str] = {}
-    if hasattr(exc, "problem_type"):
-        # Domain refusals (outside the service area, …): the client sent something we cannot take.
-        set_rollback()
-        status_code = 503 if getattr(exc, "status", 400) == 503 else 400
-        return errors_response(status_code, [str(exc.detail)])
-    if isinstance(exc, (Http404, ObjectDoesNotExist)):
-        exc = Open311Error(404, _("No such resource."))
-    elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge(_("The request body is larger than this endpoint accepts."))
-    elif isinstance(exc, TooManyFieldsSent):
-        exc = Open311Error(400, _("The request has too many fields."))
-    if not isinstance(exc, exceptions.APIException):
+    """The same problem the rest of the API answers (``api.problems.problem_of``), written as Open311's array."""
+    problem = problem_of(exc, context)
+    if problem is None:
         return None
     set_rollback()
-    if isinstance(exc, RateLimitExceeded):
-        headers["Retry-After"] = str(exc.retry_after)
-    if isinstance(exc, exceptions.ValidationError):
-        descriptions = [
-            f"{error['field']}: {error['detail']}" if error["field"] else error["detail"]
-            for error in field_errors(exc.detail)
-        ]
-        return errors_response(status.HTTP_400_BAD_REQUEST, descriptions or [_("Invalid request.")])
-    status_code = exc.status_code
-    if isinstance(exc, exceptions.UnsupportedMediaType):
-        status_code = status.HTTP_400_BAD_REQUEST
-    detail = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else _("Invalid request.")
-    return errors_response(status_code, [detail], headers)
+    status_code = problem.status if problem.status in _OPEN311_STATUSES else 400
+    if problem.errors and len(problem.errors) > 1:
+        descriptions = [f"{e['field']}: {e['detail']}" if e["field"] else e["detail"] for e in problem.errors]
+    else:
+        descriptions = [problem.detail]
+    return errors_response(status_code, descriptions, problem.headers)

@@ -151,7 +151,7 @@ class RequestCollectionView(Open311View):
         location = Point(data["long"], data["lat"], srid=4326)
         if not api_key_covers(api_key=api_key, point=location):
             raise Open311Error(403, _("This api_key may only place requests inside its jurisdictions."))
-        report = report_submit(
+        submitted = report_submit(
             device=None, kind=kind, category=category, description=data["description"], location=location,
             accuracy_m=None, occurred_at=timezone.now(),
             consent=Consent(
@@ -161,7 +161,7 @@ class RequestCollectionView(Open311View):
             perception=int(data["perception"]) if kind == Report.Kind.INSECURITY else None,
             factors=[], source=Report.Source.OPEN311,
         )
-        return Response([_submit_answer(report)], status=status.HTTP_201_CREATED)
+        return Response([_submit_answer(submitted.report)], status=status.HTTP_201_CREATED)
 
 
 def _submit_answer(report: Report) -> dict[str, Any]:

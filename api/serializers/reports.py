@@ -229,16 +229,19 @@ class ReportOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(HitSerializer(many=True))
     def get_hits(self, report: Report) -> list[dict[str, Any]]:
-        case = getattr(report, "case", None)
-        if case is None or report.status == Report.Status.WITHDRAWN:
+        if report.status == Report.Status.WITHDRAWN:
             return []
-        return [{"code": hit.code, "action": hit.action, "explanation": hit.explanation} for hit in case.hits.all()]
+        hits = self.context.get("hits")  # intake's answer: the hits as it wrote them
+        if hits is None:
+            case = getattr(report, "case", None)
+            hits = case.hits.all() if case is not None else []
+        return [{"code": hit.code, "action": hit.action, "explanation": hit.explanation} for hit in hits]
 
     @extend_schema_field(CitizenReferralSerializer(many=True))
     def get_referrals(self, report: Report) -> list[dict[str, Any]]:
-        # Lists may prefetch "referrals__partner"; a single report reads them itself.
-        prefetched = getattr(report, "_prefetched_objects_cache", {}).get("referrals")
-        return referrals_for_author(prefetched if prefetched is not None else referral_list_for_report(report=report))
+        # Intake hands them over as it wrote them; lists and the detail have them from their selector (to_attr).
+        referrals = self.context.get("referrals", getattr(report, "referrals_for_author", None))
+        return referrals_for_author(referrals if referrals is not None else referral_list_for_report(report=report))
 
 
 _POINT = GeoJSONPointField()

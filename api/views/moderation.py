@@ -158,8 +158,10 @@ class DecisionView(APIView):
     def post(self, request: Request, report_id: str) -> Response:
         serializer = DecisionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = report_decide(report_id=_uuid(report_id), moderator=request.user, **serializer.validated_data)
-        return Response({"report_id": str(report.id), "status": report.status, "case_state": report.case.state})
+        decided = report_decide(report_id=_uuid(report_id), moderator=request.user, **serializer.validated_data)
+        return Response(
+            {"report_id": str(decided.report_id), "status": decided.status, "case_state": decided.case_state}
+        )
 
 
 class AppealView(APIView):

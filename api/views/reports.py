@@ -103,7 +103,7 @@ class ReportCollectionView(APIView):
         serializer = ReportInputSerializer(data=payload)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        report = report_submit(
+        submitted = report_submit(
             device=request.user,
             kind=data["kind"],
             category=data["category"],
@@ -117,10 +117,11 @@ class ReportCollectionView(APIView):
             photos=_photos(uploads),
             contact=data.get("contact"),
         )
+        answer = ReportOutputSerializer(
+            submitted.report, context={"hits": submitted.hits, "referrals": submitted.referrals}
+        )
         return Response(
-            ReportOutputSerializer(report).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/api/v1/reports/{report.id}/"},
+            answer.data, status=status.HTTP_201_CREATED, headers={"Location": f"/api/v1/reports/{submitted.report.id}/"}
         )
 
 

@@ -68,7 +68,7 @@ def published_report(
         device=device, kind="incident", category=Category.objects.get(code=category), description=description,
         location=Point(*location, srid=4326), accuracy_m=10, occurred_at=timezone.now() - occurred_ago,
         consent=Consent(public_alert=consent),
-    )
+    ).report
     return report
 
 

@@ -31,9 +31,9 @@ def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return math.hypot(dx, dy)
 
 
-def _approve(report: Report, moderator) -> Report:
+def _approve(report: Report, moderator) -> None:
     case_claim(report_id=report.pk, moderator=moderator.user)
-    return report_decide(report_id=report.pk, moderator=moderator.user, decision="approve",
+    report_decide(report_id=report.pk, moderator=moderator.user, decision="approve",
                          reason_code="moderator.false_positive")
 
 

@@ -247,7 +247,7 @@ def test_with_redis_down_reports_and_alerts_are_created_broadcasts_skipped_and_p
 
     device_with_zone(push_token="tok-redis-down")
     with override_settings(CHANNEL_LAYERS=UNREACHABLE_REDIS, CACHES=UNREACHABLE_CACHE), \
-            caplog.at_level(logging.WARNING, logger="moderation.events"):
+            caplog.at_level(logging.WARNING, logger="kernel.live"):
         alert = _alert()
         run_due_alert_jobs()
         # Live events go out from the process's sender, after the request has returned.

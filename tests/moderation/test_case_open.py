@@ -65,9 +65,10 @@ def test_it_writes_the_case_its_hits_and_its_audit_entry_in_one_statement(citize
 
 def test_it_answers_the_case_and_its_hits_as_stored_without_reading_them_back(citizen):
     report = _report_without_case(citizen.device)
-    case = moderation.case_open(report=report, screening=HELD)
+    opened = moderation.case_open(report=report, screening=HELD)
+    case = opened.case
     with CaptureQueriesContext(connection) as queries:
-        answered = [(hit.pk, hit.case_id, hit.code, hit.spans) for hit in case.hits.all()]
+        answered = [(hit.pk, hit.case_id, hit.code, hit.spans) for hit in opened.hits]
         report_case = report.case
     assert len(queries) == 0
     assert report_case is case
@@ -81,7 +82,7 @@ def test_it_answers_the_case_and_its_hits_as_stored_without_reading_them_back(ci
 
 def test_it_closes_an_allowed_report_s_case_at_once(citizen):
     report = _report_without_case(citizen.device)
-    case = moderation.case_open(report=report, screening=ALLOWED)
+    case = moderation.case_open(report=report, screening=ALLOWED).case
     stored = Case.objects.get(report=report)
     assert (stored.state, stored.auto_verdict, stored.families, stored.hits.count()) == ("closed", "allow", [], 0)
     assert stored.decided_at == case.decided_at and stored.decided_at <= stored.opened_at

@@ -5,7 +5,7 @@ from __future__ import annotations
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from moderation.events import group_name, group_send_safely
+from kernel.live import group_name, group_send_safely
 
 
 def _numbers_received(group: str, count: int) -> list[int]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from referrals.models import Jurisdiction, Partner
 from reports.models import Category, Device, Report
 from tests import factories
-from workflows.submit import Consent, report_submit
+from workflows.submit import Consent, SubmittedReport, report_submit
 
 SECRET = "test-partner-secret-0123456789abcdef"
 MIDDLE = (factories.TOWN_WEST + factories.TOWN_EAST) / 2
@@ -51,12 +51,12 @@ def partner_create(
     return partner
 
 
-def report_make(
+def report_submitted(
     *, device: Device | None, police: bool = True, victim_support: bool = False, public: bool = False,
     contact: dict[str, Any] | None = None, category: str = "property.bicycle_theft",
     description: str = "My bicycle was taken from the rack near the library.",
     location: tuple[float, float] = EAST_POINT, occurred_at: datetime | None = None,
-) -> Report:
+) -> SubmittedReport:
     code = Category.objects.get(code=category)
     insecurity = code.is_insecurity_factor
     return report_submit(
@@ -66,3 +66,15 @@ def report_make(
         consent=Consent(share_with_police=police, victim_support=victim_support, public_alert=public),
         perception=3 if insecurity else None, factors=[], contact=contact,
     )
+
+
+def report_make(
+    *, device: Device | None, police: bool = True, victim_support: bool = False, public: bool = False,
+    contact: dict[str, Any] | None = None, category: str = "property.bicycle_theft",
+    description: str = "My bicycle was taken from the rack near the library.",
+    location: tuple[float, float] = EAST_POINT, occurred_at: datetime | None = None,
+) -> Report:
+    return report_submitted(
+        device=device, police=police, victim_support=victim_support, public=public, contact=contact,
+        category=category, description=description, location=location, occurred_at=occurred_at,
+    ).report

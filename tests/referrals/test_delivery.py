@@ -13,13 +13,13 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
+from kernel.retry import retry_delay
 from referrals.models import Referral, ReferralAttempt
 from referrals.services import (
     referral_deliver,
     referrals_create,
     referrals_requeue,
     referrals_sweep,
-    retry_delay,
 )
 from referrals.signatures import signature_compute
 from reports.models import Report
@@ -174,13 +174,13 @@ def test_the_last_retry_happens_at_the_deadline_not_after_it(citizen, police, re
 
 
 def test_retries_back_off_from_about_a_minute_to_at_most_six_hours():
-    delays = [retry_delay(n, base=60, cap=6 * 3600) for n in range(1, 16)]
+    delays = [retry_delay(n, base=60, cap=6 * 3600, jitter=0.2) for n in range(1, 16)]
     assert 48 <= delays[0] <= 72
     assert 96 <= delays[1] <= 144
     assert all(delay <= 6 * 3600 for delay in delays)
     assert delays[-1] >= 6 * 3600 * 0.8
     # Jitter: many referrals failing together do not all come back together.
-    assert len({round(retry_delay(3, base=60, cap=21600), 3) for _ in range(20)}) > 10
+    assert len({round(retry_delay(3, base=60, cap=21600, jitter=0.2), 3) for _ in range(20)}) > 10
     # Over 48 hours that is a bounded number of tries, not a hammering.
     elapsed, tries = 0.0, 0
     while elapsed < 48 * 3600:

@@ -41,8 +41,13 @@ def test_it_stores_every_column_as_the_orm_would(citizen, jurisdictions):
 
 
 def test_it_answers_the_referrals_as_stored(citizen, jurisdictions):
-    report = _report_with_two_referrals(citizen, jurisdictions)
-    answered = report._prefetched_objects_cache["referrals"]
+    town = (jurisdictions["Test town"],)
+    f.partner_create(name="East police", jurisdictions=(jurisdictions["East police area"],))
+    f.partner_create(name="Aide aux victimes", kind="victim_support", jurisdictions=town, languages=["fr"])
+    submitted = f.report_submitted(device=citizen.device, police=True, victim_support=True,
+                                   category="harassment.stalking", contact={"phone": "+32470123456"})
+    report, answered = submitted.report, submitted.referrals
+    assert len(answered) == 2
     assert {(referral.pk, referral._state.adding) for referral in answered} == {
         (pk, False) for pk in Referral.objects.filter(report=report).values_list("pk", flat=True)
     }

@@ -32,7 +32,7 @@ def _submitted(device) -> Report:
         consent=Consent(share_with_police=True, victim_support=True, public_alert=False), perception=4,
         factors=["insecurity.deserted_place", "insecurity.deserted_place"],
         contact={"email": "someone@example.org", "share_description": True},
-    )
+    ).report
 
 
 def test_it_stores_every_column_as_the_orm_would(citizen):

@@ -1,8 +1,8 @@
-"""Decision actions on the moderation admin's queue.
+"""The moderation queue in the admin, with its decision actions: the one registration of ``Case``.
 
-They live here, not in ``moderation/admin.py``, because a decision also changes the report through
-``workflows.decide.report_decide`` and moderation never imports alerts; backend may import every part.
-Imported once from ``BackendConfig.ready()``, after the admin has autodiscovered ``moderation.admin``.
+``moderation.admin.CaseAdmin`` shows cases; deciding also changes the report, its alert and its referrals
+(``workflows.decide.report_decide``), which moderation does not import, so the deciding admin is registered
+here, where the workflows live.
 """
 
 from __future__ import annotations
@@ -115,5 +115,4 @@ class DecidingCaseAdmin(CaseAdmin):
             self.message_user(request, line, messages.WARNING)
 
 
-admin.site.unregister(Case)
 admin.site.register(Case, DecidingCaseAdmin)
