@@ -113,6 +113,19 @@ if env_bool("DATABASE_POOL", LANTERN_ENV != "test"):
         # under overload, an early clear refusal beats a long queue that ends in the same refusal.
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
     }
+# A streaming replica for the public read-only answers (kernel/replicas.py decides which reads, and when the
+# primary must answer instead); without it, everything reads from the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    if "pool" in DATABASES["default"]["OPTIONS"]:
+        DATABASES["replica"]["OPTIONS"]["pool"] = dict(DATABASES["default"]["OPTIONS"]["pool"])
+    # Tests read the primary through this alias: no second test database is made.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kernel.replicas.ReplicaRouter"]
+# Past this many seconds behind the primary, the replica serves nothing.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0") or ""

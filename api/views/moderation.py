@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from api.idempotency import idempotent
 from api.permissions import HasRole, IsDevice
 from api.ratelimits import BY_PRINCIPAL, rate_limit_enforce
+from api.replica_reads import ReadsFromReplica
 from api.serializers.fields import GeoJSONPointField
 from api.serializers.moderation import (
     AppealInputSerializer,
@@ -184,7 +185,7 @@ class AppealView(APIView):
         return Response(ReportOutputSerializer(report).data)
 
 
-class TransparencyView(APIView):
+class TransparencyView(ReadsFromReplica, APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
