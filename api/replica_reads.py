@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
 
-from kernel.replicas import replica_reads
+from kernel.replicas import primary_reads, replica_reads
 
 _READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -21,3 +21,8 @@ class ReadsFromReplica:
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         with replica_reads():
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def perform_authentication(self, request: Any) -> None:
+        # Keys and accounts are read from the primary: one issued a moment ago must work at once.
+        with primary_reads():
+            super().perform_authentication(request)  # type: ignore[misc]

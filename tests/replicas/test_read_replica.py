@@ -116,11 +116,24 @@ def _environment(primary: Node, replica: Node) -> dict[str, str]:
     }
 
 
+def _drop_leftovers() -> None:
+    """Clusters a killed run left behind: their names end with the id of a process that is gone."""
+    listing = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=False).stdout
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) < 2 or not fields[1].startswith(("lantern_primary_", "lantern_replica_")):
+            continue
+        creator = fields[1].rsplit("_", 1)[-1]
+        if creator.isdigit() and not Path(f"/proc/{creator}").exists():
+            Node(fields[1], 0).drop()
+
+
 @pytest.fixture(scope="module")
 def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicated]:
     missing = [tool for tool in ("pg_createcluster", "pg_basebackup", "pg_dropcluster") if not shutil.which(tool)]
     if missing or os.geteuid() != 0 or not Path(f"/usr/lib/postgresql/{VERSION}/bin/postgres").exists():
         pytest.skip("a replica needs PostgreSQL's cluster tools, run as root")
+    _drop_leftovers()
     primary = Node(f"lantern_primary_{os.getpid()}", _free_port())
     replica = Node(f"lantern_replica_{os.getpid()}", _free_port())
     server: subprocess.Popen[bytes] | None = None
