@@ -33,6 +33,7 @@ from alerts.models import Alert, PushDelivery
 from alerts.public import alert_public, alert_texts, language_of, notice_texts, zone_of
 from alerts.push import PushMessage, push_transport
 from kernel.delivery import DELIVERED, PERMANENT, RECIPIENT_GONE, TEMPORARY
+from kernel.metrics import pushes_sent
 from kernel.retry import retry_delay
 from privacy.timebands import in_quiet_hours
 from reports.models import Device, Report
@@ -205,6 +206,7 @@ def _claim_batch(alert: Alert, attempt: int, size: int) -> list[tuple[Any, ...]]
 
 
 def _outcomes_record(alert: Alert, rows: list[tuple[Any, ...]], results: list[Any]) -> None:
+    pushes_sent(kind="alert", outcomes=[result.outcome for result in results])
     by_outcome: dict[str, list[Any]] = {}
     errors: dict[str, str] = {}
     for row, result in zip(rows, results, strict=True):
@@ -336,6 +338,7 @@ def notice_push_now(*, device_id: Any, report_id: str, notice: str, attempt: int
         # In quiet hours the app still learns the news, silently: a reporter's own update is not an alert.
         silent=in_quiet_hours(local.time(), device.quiet_hours_start, device.quiet_hours_end),
     )])[0]
+    pushes_sent(kind="notice", outcomes=[result.outcome])
     if result.outcome == RECIPIENT_GONE:
         _deactivate([device.pk])
     elif result.outcome == TEMPORARY and attempt < settings.FCM_MAX_ATTEMPTS:

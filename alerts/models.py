@@ -118,6 +118,7 @@ class PushDelivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("push deliveries")
         constraints = [models.UniqueConstraint(fields=["alert", "device"], name="push_once_per_alert_device")]
         indexes = [models.Index(fields=["alert", "status"], name="push_alert_status")]
 

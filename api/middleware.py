@@ -1,15 +1,24 @@
-"""Refuse oversized bodies before anything reads them."""
+"""Refuse oversized bodies before anything reads them; give every request an id, a metric and a log line."""
 
 from __future__ import annotations
 
+import logging
+import re
+import time
+import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from api.models import ApiKey
 from api.problems import PROBLEM_CONTENT_TYPE, problem_body
+from kernel.log_format import request_id_var
+from kernel.metrics import UNMATCHED_ROUTE, request_answered
+from reports.models import Device
 
 
 class RequestSizeLimitMiddleware:
@@ -38,3 +47,71 @@ class RequestSizeLimitMiddleware:
                 )
                 return JsonResponse(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
         return self.get_response(request)
+
+
+# --- request ids, the access log and request metrics ---------------------------------------------------
+
+access_logger = logging.getLogger("lantern.access")
+
+# An id from a proxy or an app is kept when it looks like one (a UUID, nginx's $request_id…); anything else
+# (too long, spaces, control characters that would forge log lines) is replaced by a new one.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def principal_record(request: Any, *, kind: str) -> None:
+    """Say who a request was made by, when a view authenticates it itself (partners' signatures)."""
+    getattr(request, "_request", request).lantern_principal = kind
+
+
+def principal_kind(request: HttpRequest) -> str:
+    """device, staff, api-key, partner or anonymous: what kind of caller, never which one."""
+    marked = getattr(request, "lantern_principal", None)
+    if marked:
+        return marked
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, ApiKey):
+        return "api-key"
+    user = getattr(request, "user", None)
+    if isinstance(user, Device):
+        return "device"
+    if user is not None and getattr(user, "is_authenticated", False):
+        return "staff"
+    return "anonymous"
+
+
+class RequestObservationMiddleware:
+    """Gives every request an id (``X-Request-ID``, echoed in the answer and on every log line written while
+    it is answered), counts it in the metrics by URL pattern and status, and writes one access-log line.
+
+    The route is the URL pattern that answered, never the raw path: a path holds report ids and tile
+    coordinates, and a query string may hold a citizen's position.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        offered = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            seconds = time.perf_counter() - started
+            match = getattr(request, "resolver_match", None)
+            route = match.route if match is not None and match.route else UNMATCHED_ROUTE
+            request_answered(route=route, method=request.method or "", status=response.status_code, seconds=seconds)
+            response[REQUEST_ID_HEADER] = request_id
+            if settings.LOG_REQUESTS:
+                access_logger.info(
+                    "%s %s %d %.1f ms", request.method, route, response.status_code, seconds * 1000,
+                    extra={
+                        "method": request.method, "route": route, "status": response.status_code,
+                        "duration_ms": round(seconds * 1000, 1), "principal": principal_kind(request),
+                    },
+                )
+            return response
+        finally:
+            request_id_var.reset(token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class StaffToken(models.Model):
@@ -34,6 +35,10 @@ class ApiKey(models.Model):
     is_authenticated = True
     is_anonymous = False
     is_staff = False
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
 
     def __str__(self) -> str:
         return self.name

@@ -17,6 +17,7 @@ from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.defaults import page_not_found, permission_denied
 from django_ratelimit.exceptions import Ratelimited
 from psycopg_pool import PoolTimeout
 from rest_framework import exceptions, status
@@ -254,15 +255,25 @@ def _is_api_path(request: HttpRequest) -> bool:
 
 
 def not_found_view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Django's handler404: problem+json under /api/, Django's plain page elsewhere."""
+    """Django's handler404: problem+json under /api/, the styled page (backend/templates/404.html) elsewhere."""
     if _is_api_path(request):
         body = problem_body(
             status_code=404, slug="not-found", detail=_("There is no such endpoint."), instance=request.path
         )
         return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
-    from django.views.defaults import page_not_found
-
     return page_not_found(request, exception or Http404())
+
+
+def permission_denied_view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's handler403: problem+json under /api/, the styled page (backend/templates/403.html) elsewhere.
+    DRF's views answer their own refusals; this one answers pages such as the map and the console."""
+    if _is_api_path(request):
+        body = problem_body(
+            status_code=403, slug="forbidden", instance=request.path,
+            detail=_("You do not have permission to perform this action."),
+        )
+        return JsonResponse(body, status=403, content_type=PROBLEM_CONTENT_TYPE)
+    return permission_denied(request, exception or DjangoPermissionDenied())
 
 
 def server_error_view(request: HttpRequest) -> HttpResponse:

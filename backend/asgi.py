@@ -69,6 +69,7 @@ from channels.security.websocket import OriginValidator  # noqa: E402
 
 from api.websocket_auth import HeaderAuthMiddleware  # noqa: E402
 from backend.routing import websocket_urlpatterns  # noqa: E402
+from kernel.metrics import UNMATCHED_ROUTE, WEBSOCKET_CONNECTIONS  # noqa: E402
 from moderation.engine import warm_up  # noqa: E402
 
 # Compile the moderation lexicons now, not while the first citizen waits for an answer.
@@ -90,6 +91,34 @@ class NativeOrBrowserOriginValidator(OriginValidator):
         return await super().__call__(scope, receive, send)
 
 
+class WebsocketConnectionsGauge:
+    """Keeps ``lantern_websocket_connections`` right: a socket counts from its accept until its end, whichever
+    way it ends (the client leaves, the server closes it, the consumer crashes)."""
+
+    def __init__(self, application: Any, routes: list[str]) -> None:
+        self.application = application
+        self.routes = set(routes)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
+        # The pattern, or one label for every unknown path: a label per raw path would grow without bound.
+        path = scope.get("path", "").lstrip("/")
+        route = path if path in self.routes else UNMATCHED_ROUTE
+        accepted = False
+
+        async def counting_send(message: dict) -> None:
+            nonlocal accepted
+            await send(message)
+            if message.get("type") == "websocket.accept" and not accepted:
+                accepted = True
+                WEBSOCKET_CONNECTIONS.labels(route=route).inc()
+
+        try:
+            return await self.application(scope, receive, counting_send)
+        finally:
+            if accepted:
+                WEBSOCKET_CONNECTIONS.labels(route=route).dec()
+
+
 def _allowed_hosts() -> list[str]:
     if settings.DEBUG and not settings.ALLOWED_HOSTS:
         return ["localhost", "127.0.0.1", "[::1]"]
@@ -99,8 +128,11 @@ def _allowed_hosts() -> list[str]:
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": NativeOrBrowserOriginValidator(
-            AuthMiddlewareStack(HeaderAuthMiddleware(URLRouter(websocket_urlpatterns))), _allowed_hosts()
+        "websocket": WebsocketConnectionsGauge(
+            NativeOrBrowserOriginValidator(
+                AuthMiddlewareStack(HeaderAuthMiddleware(URLRouter(websocket_urlpatterns))), _allowed_hosts()
+            ),
+            routes=[str(pattern.pattern) for pattern in websocket_urlpatterns],
         ),
     }
 )

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -33,7 +34,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "l
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backend.admin_config.LanternAdminConfig",  # django.contrib.admin with Lantern's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +64,8 @@ if BENCHMARK_ENDPOINTS:
     INSTALLED_APPS.append("benchmarks")
 
 MIDDLEWARE = [
+    # First: it times, counts and logs every answer, the other middlewares' refusals and redirects too.
+    "api.middleware.RequestObservationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -156,6 +159,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 STAFF_ROLES = ("moderator", "analyst", "partner", "admin")
+# Staff who sign in without asking for a page land on the page that leads to their roles' tools.
+LOGIN_REDIRECT_URL = "staff-home"
 
 # --- languages ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -411,7 +416,7 @@ PROCRASTINATE_WORKER_DEFAULTS = {"concurrency": env_int("PROCRASTINATE_WORKER_CO
 # --- security (safe defaults in production; `manage.py check --deploy` passes) -----------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_HEADER else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
-SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/$"]
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
@@ -427,14 +432,44 @@ SILENCED_SYSTEM_CHECKS = [
     "django_ratelimit.W001",  # Django's own RedisCache increments atomically.
 ]
 
+# --- logs and metrics --------------------------------------------------------------------------
+LOG_FORMAT = env_str("LOG_FORMAT", "plain") or "plain"
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json")
+# One line per request from Lantern's own middleware (api/middleware.py): on by default where logs are
+# parsed (JSON), off for a developer's terminal.
+LOG_REQUESTS = env_bool("LOG_REQUESTS", LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "kernel.log_format.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "kernel.log_format.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
         "procrastinate": {"level": env_str("PROCRASTINATE_LOG_LEVEL", "WARNING")},
+        "lantern.access": {"level": "INFO"},
     },
 }
+if LOG_FORMAT == "json":
+    # uvicorn gives its loggers handlers of its own before it loads Lantern; in JSON mode its lines go through
+    # ours too, so that every line a server process writes parses (its supervisor's two start-up lines aside).
+    # Its access logger is left as uvicorn set it (off unless asked): Lantern's own access log replaces it.
+    LOGGING["loggers"] |= {
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+    }
+# GET /metrics answers these addresses (or networks) without a token, and anyone with METRICS_TOKEN.
+try:
+    METRICS_ALLOWED_NETWORKS = tuple(
+        ipaddress.ip_network(item, strict=False) for item in env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from exc
+METRICS_TOKEN = env_str("METRICS_TOKEN", "") or ""

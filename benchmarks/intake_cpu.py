@@ -46,7 +46,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.intake import bbox_shrink, points_inside, report_bodies  # noqa: E402
+from benchmarks.intake import report_bodies  # noqa: E402
+from benchmarks.intake_figures import bbox_shrink, points_inside  # noqa: E402
 
 
 class Meter:

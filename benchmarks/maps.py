@@ -130,14 +130,8 @@ def city_load(*, reports: int, devices: int, seed: int) -> dict[str, Any]:
     from django.contrib.gis.geos import Point
     from django.db import connection
 
-    from backend.management.commands.seed_demo import (
-        AREA_CENTER,
-        DISTRICT_SEEDS,
-        PLACES,
-        demo_outline,
-        district_boundaries,
-        to_lnglat,
-    )
+    from backend.demo.city import AREA_CENTER, DISTRICT_SEEDS, demo_outline, district_boundaries, to_lnglat
+    from backend.demo.patterns import PLACES
     from referrals.models import Jurisdiction
     from reports.credentials import credential_digest
     from reports.models import Category, Device, District, Report, ServiceArea

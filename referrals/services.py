@@ -29,6 +29,7 @@ from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
 from kernel.delivery import DeliveryResult
+from kernel.metrics import referral_delivery_attempted
 from kernel.retry import retry_delay
 from kernel.rows import rows_insert
 from referrals.errors import ReferralStatusRefused
@@ -152,6 +153,15 @@ def referral_deliver(*, referral_id: uuid.UUID | str, now: datetime | None = Non
         logger.exception("referral %s: transport crashed", referral.pk)
         result = DeliveryResult("temporary", f"transport error: {type(exc).__name__}: {exc}")
     recorded = _record(referral, attempt, result)
+    referral_delivery_attempted(partner=referral.partner.name, outcome=result.outcome)
+    if not result.delivered:
+        next_try = recorded.next_attempt_at if recorded.state == Referral.State.PENDING else None
+        logger.warning(
+            "referral %s to %s: attempt %d failed (%s, %s); next try %s", referral.pk, referral.partner.name,
+            attempt.number, result.outcome, result.detail[:200], next_try.isoformat() if next_try else "none",
+            extra={"referral": str(referral.pk), "partner": referral.partner.name, "attempt": attempt.number,
+                   "outcome": result.outcome, "next_try": next_try.isoformat() if next_try else None},
+        )
     # This delivery's slot is free: hand it to the partner's next due referral that found the partner full.
     partner_deliveries_queue(partner_id=referral.partner_id)
     return recorded

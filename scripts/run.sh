@@ -16,6 +16,10 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 WEB_CONCURRENCY=${WEB_CONCURRENCY:-2}
 STOP_TIMEOUT=${STOP_TIMEOUT:-30}
+# The metrics of every process (uvicorn workers, the job worker) meet in one directory, emptied at each start
+# so that no process of an earlier run is counted (docs/operations.md, "Metrics").
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR" && find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete
 
 # shellcheck disable=SC2317  # say and the handlers below run from traps, which shellcheck does not follow
 say() { printf '\033[1;34m[run]\033[0m %s\n' "$*"; }

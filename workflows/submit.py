@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib.gis.geos import Point
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.services import alert_consider
+from kernel.metrics import report_screened
 from kernel.rows import rows_insert
 from moderation import services as moderation
 from moderation.engine import Draft, Screening, screen
@@ -132,6 +134,9 @@ def report_submit(
         for name in stored_files:
             ReportPhoto.file.field.storage.delete(name)
         raise
+    transaction.on_commit(partial(
+        report_screened, verdict=screening.verdict, families=[hit.code.split(".")[0] for hit in screening.hits]
+    ))
     return SubmittedReport(report=report, hits=opened.hits, referrals=referrals)
 
 

@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.middleware import principal_record
 from api.open311 import serializers as documents
 from api.open311.authentication import open311_api_key
 from api.open311.errors import Open311Error, open311_exception_handler
@@ -141,6 +142,7 @@ class RequestCollectionView(ReadsFromReplica, Open311View):
         if api_key is None:
             raise Open311Error(403, _("Invalid or missing api_key."))
         request.open311_api_key = api_key
+        principal_record(request, kind="api-key")
         rate_limit_enforce(request, scope="open311_submit_key", key=_by_api_key)
         serializer = documents.SubmitInputSerializer(data=form)
         serializer.is_valid(raise_exception=True)

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.middleware import principal_record
 from api.parsers import BoundedJSONParser
 from api.ratelimits import BY_IP, rate_limit_enforce
 from api.serializers.referrals import PartnerStatusInputSerializer, PartnerStatusOutputSerializer
@@ -73,6 +74,7 @@ class PartnerReferralStatusView(APIView):
     def post(self, request: Request, referral_id: str) -> Response:
         rate_limit_enforce(request, scope="partner_status_ip", key=BY_IP)
         referral = _verify_signature(request, referral_for_partner_update(referral_id=referral_id))
+        principal_record(request, kind="partner")
         serializer = PartnerStatusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         news = report_referral_status_update(

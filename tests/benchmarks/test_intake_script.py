@@ -1,4 +1,5 @@
-"""The pure helpers of benchmarks/intake.py. Nothing here starts a server or touches the database."""
+"""The pure helpers of benchmarks/intake.py (in intake_figures.py and intake_server.py). Nothing here starts a
+server or touches the database."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import intake
-from benchmarks.intake import (
+from benchmarks import intake_server
+from benchmarks.intake_figures import (
     SECTION_END,
     SECTION_START,
-    Created,
     bbox_shrink,
     markdown_section_update,
     percentile,
@@ -20,6 +20,7 @@ from benchmarks.intake import (
     points_inside,
     schedule_offsets,
 )
+from benchmarks.intake_server import Created
 
 SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]]}
 SQUARE_WITH_HOLE = {
@@ -110,7 +111,7 @@ def test_a_page_without_the_section_gets_it_appended() -> None:
 def test_what_a_run_could_not_delete_is_kept_for_the_next_clean_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(intake, "LEFTOVERS", tmp_path / "leftovers.json")
+    monkeypatch.setattr(intake_server, "LEFTOVERS", tmp_path / "leftovers.json")
     Created(device_ids=["a", "b"], service_area_id=7).leftovers_save()
     Created(device_ids=["b", "c"]).leftovers_save()
     later = Created(device_ids=["d"])

@@ -11,14 +11,8 @@ from zoneinfo import ZoneInfo
 from django.contrib.gis.geos import Point
 from django.db import connection
 
-from backend.management.commands.seed_demo import (
-    AREA_CENTER,
-    DISTRICT_SEEDS,
-    PLACES,
-    demo_outline,
-    district_boundaries,
-    to_lnglat,
-)
+from backend.demo.city import AREA_CENTER, DISTRICT_SEEDS, demo_outline, district_boundaries, to_lnglat
+from backend.demo.patterns import PLACES
 from maps.layers import month_next
 from reports.credentials import credential_digest, credential_new
 from reports.models import Category, Device, District, Report, ServiceArea

@@ -20,6 +20,12 @@ def _config(page: str) -> dict:
     return json.loads(match.group(1))
 
 
+# The entry module and the panels it imports, served as they are (no build step).
+CONSOLE_SCRIPTS = ("moderation/console.js", *(f"moderation/console/{name}.js"
+                                               for name in ("state", "dom", "server", "queue", "case", "live", "map")))
+CONSOLE_STYLES = ("moderation/console.css", *(f"moderation/console/{panel}.css" for panel in ("queue", "case", "map")))
+
+
 def test_a_moderator_opens_the_console(moderator_browser):
     response = moderator_browser.get(CONSOLE)
     assert response.status_code == 200
@@ -46,7 +52,7 @@ def test_an_anonymous_visitor_is_sent_to_the_admin_login(client, db):
 def test_the_console_loads_nothing_from_outside(moderator_browser):
     page = moderator_browser.get(CONSOLE).content.decode()
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
-    for name in ("moderation/console.js", "moderation/console.css"):
+    for name in (*CONSOLE_SCRIPTS, *CONSOLE_STYLES):
         path = finders.find(name)
         assert path, name
         with open(path, encoding="utf-8") as asset:
@@ -79,10 +85,18 @@ def test_an_english_speaking_moderator_gets_the_console_texts_as_written(moderat
 
 
 def test_the_console_script_never_writes_html_from_strings():
+    for name in CONSOLE_SCRIPTS:
+        with open(finders.find(name), encoding="utf-8") as asset:
+            script = asset.read()
+        assert "innerHTML" not in script, name
+        assert "insertAdjacentHTML" not in script, name
+
+
+def test_the_console_is_an_entry_module_that_imports_one_module_per_panel():
     with open(finders.find("moderation/console.js"), encoding="utf-8") as asset:
-        script = asset.read()
-    assert "innerHTML" not in script
-    assert "insertAdjacentHTML" not in script
+        imported = re.findall(r'from "\./(console/\w+\.js)"', asset.read())
+    assert {"console/queue.js", "console/case.js", "console/live.js", "console/map.js"} <= set(imported)
+    assert all(finders.find(f"moderation/{name}") for name in imported)
 
 
 def test_the_console_claims_and_decides_through_the_api_with_its_session_and_csrf_token(moderator_browser, citizen):
