@@ -38,16 +38,12 @@ class PrivateFileSystemStorage(FileSystemStorage):
 class PrivateS3Storage(S3Storage):
     """A bucket of S3-compatible object storage, written with a private ACL and never presigned."""
 
-    # Fixed here rather than left to settings: a deployment cannot switch on public or presigned links.
+    # Class attributes win over django-storages' AWS_* settings: a deployment cannot switch on public or
+    # presigned links (backend/environment.py never passes these as options either).
     querystring_auth = False
     default_acl = "private"
     # Names are random already (reports/models.py); never let a second upload replace evidence.
     file_overwrite = False
-
-    def get_default_settings(self) -> dict[str, Any]:
-        defaults = super().get_default_settings()
-        defaults.update(querystring_auth=False, default_acl="private", file_overwrite=False)
-        return defaults
 
     def url(self, name: str, parameters: Any = None, expire: Any = None, http_method: Any = None) -> str:
         return _refuse_url(name)
