@@ -12,8 +12,11 @@ Protocol (JSON text frames):
   ``RATE_LIMITS["live_message_device"]`` messages (all the device's sockets together) an error with code
   ``rate-limited`` and ``retry_after`` (seconds), then the socket is closed with 4429.
 
-Only devices (``Authorization: Bearer <device token>``) connect. Groups are named by resolution-7 cells
-through ``alerts.events``, never from raw input: every cell is validated with h3 first.
+Only devices (``Authorization: Bearer <device token>``) connect: without a valid device token the handshake
+is accepted and the socket closed at once with 4401, signed-in staff get 4403, so that an app can tell
+"register again" from a network failure (a refused HTTP handshake reaches apps as an anonymous 1006).
+Groups are named by resolution-7 cells through ``alerts.events``, never from raw input: every cell is
+validated with h3 first.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from reports.models import Device
 logger = logging.getLogger(__name__)
 
 UNAUTHENTICATED = 4401
+FORBIDDEN = 4403
 RATE_LIMITED = 4429
 
 
@@ -132,7 +136,9 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if not isinstance(user, Device):
-            await self.close(code=UNAUTHENTICATED)
+            # Accepted first: a close before accepting is an HTTP 403, which apps cannot tell from any other.
+            await self.accept()
+            await self.close(code=FORBIDDEN if getattr(user, "is_authenticated", False) else UNAUTHENTICATED)
             return
         self.device, self.cells, self.groups_joined = user, set(), set()
         await self.channel_layer.group_add(device_group(user.pk), self.channel_name)
@@ -165,8 +171,8 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
         if cells is None:
             await self._error(
                 "invalid-cells",
-                _("cells must be a list of at most %(count)d H3 cell ids of resolution 7 or finer.")
-                % {"count": settings.ALERT_LIVE_MAX_CELLS},
+                _("cells must be a list of at most %(count)d H3 cell ids of resolution 7 or finer."),
+                count=settings.ALERT_LIVE_MAX_CELLS,
             )
             return
         wanted = {alert_group(cell) for cell in cells}
@@ -184,9 +190,11 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
             "alerts": {"type": "FeatureCollection", "features": [self._feature(public) for public in alerts]},
         })
 
-    async def _error(self, code: str, detail: Any) -> None:
+    async def _error(self, code: str, detail: Any, **values: Any) -> None:
+        # Formatted here, inside the device's language: ``lazy % values`` would translate at once, in English.
         with translation.override(language_of(self.device.locale)):
-            await self.send_json({"event": "error", "code": code, "detail": str(detail)})
+            text = str(detail) % values if values else str(detail)
+            await self.send_json({"event": "error", "code": code, "detail": text})
 
     def _feature(self, public: dict[str, Any]) -> dict[str, Any]:
         return alert_feature(public, language=self.device.locale, time_zone=self.device.time_zone)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from alerts.models import Alert, AlertReport, Subscription
 from reports.models import Device
+from reports.public_form import REPORT_PRIVATE_FIELDS
 
 
 def alerts_active(*, now: datetime | None = None) -> QuerySet[Alert]:
@@ -20,7 +21,10 @@ def alerts_active(*, now: datetime | None = None) -> QuerySet[Alert]:
     return (
         Alert.objects.filter(ended_at__isnull=True, visible_from__lte=now, expires_at__gt=now)
         .select_related("category")
-        .prefetch_related(Prefetch("links", queryset=AlertReport.objects.select_related("report")))
+        # An alert speaks of its reports through their public form only: what they say and where they
+        # really were are not even read.
+        .prefetch_related(Prefetch("links", queryset=AlertReport.objects.select_related("report").defer(
+            *(f"report__{name}" for name in REPORT_PRIVATE_FIELDS))))
         .order_by("-occurred_at", "id")
     )
 

@@ -8,7 +8,6 @@ deferred as jobs in the same transaction, or sent after commit, never done inlin
 from __future__ import annotations
 
 import logging
-import math
 from datetime import datetime, timedelta
 
 import h3
@@ -25,10 +24,11 @@ from alerts import fanout as alert_fanout
 from alerts.errors import SubscriptionLimitReached
 from alerts.models import Alert, AlertReport, Subscription
 from alerts.public import alert_public
-from privacy.cells import cell_of, point_coarsen
-from privacy.geo import bbox_around, epsilon_for, planar_laplace
+from privacy.cells import cell_of
+from privacy.geo import bbox_around
 from privacy.timebands import time_floor
 from reports.models import Device, Report
+from reports.public_form import public_location_draw
 from reports.selectors import degrees_covering
 
 logger = logging.getLogger(__name__)
@@ -112,9 +112,12 @@ def _alert_consider(report: Report, *, now: datetime, approved: bool) -> Alert |
     corroborating = _alert_corroboration(report, now=now, approved=approved)
     if corroborating is None:
         return None
-    epsilon = epsilon_for(math.log(settings.ALERT_NOISE_ODDS), settings.ALERT_NOISE_RADIUS_M)
-    noisy = planar_laplace(report.location.x, report.location.y, epsilon=epsilon)
-    lng, lat = point_coarsen(noisy.lng, noisy.lat, ALERT_CELL_RESOLUTION)
+    # The alert shows the report's one public place; never a draw of its own, which an attacker holding
+    # the report's Open311 record too could average with it.
+    if report.public_location is None:
+        report.public_location = public_location_draw(report.location)
+        Report.objects.filter(pk=report.pk).update(public_location=report.public_location)
+    lng, lat = report.public_location.x, report.public_location.y
     cell = cell_of(lng, lat, ALERT_CELL_RESOLUTION)
     ongoing = report.emergency or now - report.occurred_at < timedelta(minutes=settings.ALERT_ONGOING_WINDOW_MINUTES)
     visible_from = now + timedelta(minutes=settings.ALERT_ONGOING_DELAY_MINUTES) if ongoing else now

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -32,6 +33,14 @@ def _device_by_token(token: str) -> Device | None:
         cursor.execute(_DEVICE_BY_TOKEN, [credential_digest(token)])
         row = cursor.fetchone()
     return Device.from_db(connection.alias, _DEVICE_FIELDS, row) if row is not None else None
+
+def device_language(locale: str | None) -> str:
+    """The language Lantern answers a device in: ``nl-BE`` → ``nl``; one it does not speak → the default."""
+    try:
+        return translation.get_supported_language_variant((locale or "").replace("_", "-").lower())
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
 
 # Recording "last seen" on every request would turn each read into a write; once a minute is plenty.
 _TOUCH_INTERVAL_SECONDS = 60
@@ -70,6 +79,11 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > _TOUCH_INTERVAL_SECONDS:
             Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+        if not request.headers.get("Accept-Language"):
+            # Apps often send no Accept-Language: answer in the language the device registered with (labels,
+            # problems, guidance), as its pushes and websocket frames already are. The header, when sent, wins.
+            translation.activate(device_language(device.locale))
+            request._request.LANGUAGE_CODE = translation.get_language()
         return device, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -15,10 +15,20 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from api.models import ApiKey
+from api.open311.renderers import georeport_xml
 from api.problems import PROBLEM_CONTENT_TYPE, problem_body
 from kernel.log_format import request_id_var
 from kernel.metrics import UNMATCHED_ROUTE, request_answered
 from reports.models import Device
+
+
+def _open311_error(request: HttpRequest, status_code: int, detail: str) -> HttpResponse:
+    """Open311 clients read the standard's error array (or ``<errors>`` for ``.xml``), not a problem."""
+    errors = [{"code": status_code, "description": detail}]
+    if request.path.endswith(".xml"):
+        return HttpResponse(georeport_xml(errors, root="errors", item="error"), status=status_code,
+                            content_type="text/xml; charset=utf-8")
+    return JsonResponse(errors, status=status_code, safe=False)
 
 
 class RequestSizeLimitMiddleware:
@@ -40,11 +50,11 @@ class RequestSizeLimitMiddleware:
             multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
             limit = settings.MULTIPART_MAX_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             if length > limit:
-                body = problem_body(
-                    status_code=413, slug="payload-too-large", instance=request.path,
-                    detail=_("The request body is larger than this endpoint accepts (%(size)s, at most %(limit)s).")
-                    % {"size": filesizeformat(length), "limit": filesizeformat(limit)},
-                )
+                detail = _("The request body is larger than this endpoint accepts (%(size)s, at most %(limit)s).") % {
+                    "size": filesizeformat(length), "limit": filesizeformat(limit)}
+                if request.path.startswith("/open311/"):
+                    return _open311_error(request, 413, detail)
+                body = problem_body(status_code=413, slug="payload-too-large", instance=request.path, detail=detail)
                 return JsonResponse(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
         return self.get_response(request)
 

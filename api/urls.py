@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api import urls_alerts, urls_maps, urls_referrals
-from api.views import devices, health, moderation, places, reports
+from api.views import devices, docs, health, moderation, places, reports
 
 app_name = "api"
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("api/redoc/", docs.OfflineRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("api/v1/health/", health.HealthView.as_view(), name="health"),
     path("api/v1/categories/", places.CategoryListView.as_view(), name="categories"),
     path("api/v1/service-area/", places.ServiceAreaView.as_view(), name="service-area"),

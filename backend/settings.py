@@ -246,8 +246,10 @@ FCM_PROJECT_ID = env_str("FCM_PROJECT_ID")
 
 # --- alerts ---
 # Public alerts: geo-indistinguishability ε = ln(ALERT_NOISE_ODDS) / ALERT_NOISE_RADIUS_M, i.e. by default
-# any two places 200 m apart are at most 4× more or less likely to have produced a published point.
-ALERT_NOISE_RADIUS_M = env_int("ALERT_NOISE_RADIUS_M", 200, minimum=10)
+# any two places 250 m apart are at most 4× more or less likely to have produced a published point. 250 m,
+# not 200: with every public output together an attacker located 3.2 % of reporters within 50 m at 200 m,
+# 2.0 % at 250 m (benchmarks/reidentification.py, docs/privacy.md).
+ALERT_NOISE_RADIUS_M = env_int("ALERT_NOISE_RADIUS_M", 250, minimum=10)
 try:
     ALERT_NOISE_ODDS = float(env_str("ALERT_NOISE_ODDS", "4") or "4")
 except ValueError:
@@ -348,6 +350,8 @@ OPEN311_CONTACT = env_str("OPEN311_CONTACT", "") or ""
 OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "Ask the operator for a key (manage.py create_api_key)") or ""
 OPEN311_MAX_RESULTS = env_int("OPEN311_MAX_RESULTS", 1000, minimum=1)
 OPEN311_DEFAULT_DAYS = env_int("OPEN311_DEFAULT_DAYS", 90, minimum=1)
+# Open311 requests are readable by anyone: free text there is the operator's choice, off unless asked.
+OPEN311_PUBLIC_TEXT = env_bool("OPEN311_PUBLIC_TEXT", False)
 RATE_LIMITS["open311_submit_key"] = env_str("RATE_OPEN311_PER_KEY", "600/h")
 RATE_LIMITS["partner_status_ip"] = env_str("RATE_PARTNER_STATUS_PER_IP", "3000/h")
 
@@ -366,6 +370,8 @@ MAPS_SHOW_THRESHOLD = env_int("MAPS_SHOW_THRESHOLD", 5, minimum=1)
 # Months, time bands and the "late report" window are read in the service area's local time.
 MAPS_TIME_ZONE = env_str("MAPS_TIME_ZONE", "Europe/Brussels") or "Europe/Brussels"
 MAPS_LATE_REPORT_DAYS = env_int("MAPS_LATE_REPORT_DAYS", 2, minimum=0)
+# The moderation transparency report's ε per month, charged to the same monthly ledger as the maps.
+TRANSPARENCY_EPSILON = env_str("TRANSPARENCY_EPSILON", "1.0") or "1.0"
 # Generous: a map view asks for dozens of tiles at once, and the limit is against scraping loops.
 RATE_LIMITS["maps_principal"] = env_str("RATE_MAPS_PER_PRINCIPAL", "600/m")
 
@@ -380,7 +386,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.LanternAutoSchema",
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": False,
@@ -396,7 +402,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # System fonts: Redoc's own (Montserrat, Roboto) would come from Google Fonts (api/templates/api/redoc.html).
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', sans-serif"},
+                "code": {"fontFamily": "ui-monospace, 'DejaVu Sans Mono', monospace"},
+            },
+        },
+    },
     "COMPONENT_SPLIT_REQUEST": True,
+    # Names, summaries, refusals (problem+json; Open311's error arrays) and examples of every operation.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.errors_documented"],
     "ENUM_NAME_OVERRIDES": {
         "ReportKindEnum": "reports.models.Report.Kind",
         "ReportStatusEnum": "reports.models.Report.Status",

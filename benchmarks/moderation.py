@@ -19,7 +19,7 @@ shared virtual machine: to compare two versions of the engine, run both in one p
 docs/moderation.md for the method).
 
 It never imports Django and touches no database: the engine is pure. The product's aim is at least
-2,000 reports/s per core.
+5,000 reports per CPU-second and a p99 under 1 ms, normalisation included.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 from moderation.engine import Draft, ReporterHistory, screen, warm_up  # noqa: E402
 
-AIM_REPORTS_PER_SECOND = 2000
+# Issue 15's aims, normal form included: 5,000 reports per CPU-second, p99 under 1 ms.
+AIM_REPORTS_PER_SECOND = 5000
+AIM_P99_MS = 1.0
 HELDOUT = ROOT / "tests" / "moderation" / "cases" / "heldout.jsonl"
 
 # Ordinary sentences of citizens' reports, written for this benchmark.
@@ -143,32 +145,53 @@ def _row(ms: list[float]) -> str:
     return f"{len(ms) / (sum(ms) / 1000):9,.0f} {_percentile(ms, 0.5):8.3f} {_percentile(ms, 0.99):8.3f}"
 
 
-def quality_print() -> None:
-    """Recall per family on flag cases and false-flag rate on clean cases, for each labelled set."""
-    from moderation.rules.reasons import CONTENT_PREFIXES
-
+def quality_print(extra: list[Path] | None = None) -> None:
+    """Recall per family on flag cases and false-flag rate on clean cases, for each labelled set, overall and
+    per language. Only counts are printed, never a case's text: a frozen set must stay unseen."""
     shared = ROOT.parent / "shared" / "examples" / "moderation.jsonl"
     sets = [("shared examples", shared), ("held-out", HELDOUT)]
     sets += [(name, HELDOUT.with_name(f"{name}.jsonl")) for name in ("blind", "blind2", "blind3", "tuning")]
+    sets += [(path.stem, path) for path in extra or []]
     for label, path in sets:
         if not path.exists():
             print(f"{label}: {path} not found")
             continue
         cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        found: dict[str, list[bool]] = {}
-        clean_flags: list[bool] = []
-        for case in cases:
-            hits = screen(Draft(text=case["text"])).hits
-            families = {hit.code.split(".")[0] for hit in hits if hit.code.startswith(CONTENT_PREFIXES)}
-            if case["expect"] == "flag":
-                found.setdefault(case["family"], []).append(case["family"] in families)
-            else:
-                clean_flags.append(bool(families))
         print(f"{label} ({len(cases)} cases)")
-        for family, results in sorted(found.items()):
-            print(f"  recall {family:<12} {sum(results)}/{len(results)} = {sum(results) / len(results):.0%}")
+        _quality_block(cases, "  ")
+        for language in sorted({case["lang"] for case in cases}):
+            print(f"  [{language}]")
+            _quality_block([case for case in cases if case["lang"] == language], "    ")
+
+
+def _quality_block(cases: list[dict], indent: str) -> None:
+    from moderation.rules.reasons import CONTENT_PREFIXES
+
+    found: dict[str, list[bool]] = {}
+    clean_flags: list[bool] = []
+    clean_stopped: list[bool] = []
+    for case in cases:
+        hits = screen(Draft(text=case["text"])).hits
+        content = [hit for hit in hits if hit.code.startswith(CONTENT_PREFIXES)]
+        families = {hit.code.split(".")[0] for hit in content}
+        if case["expect"] == "flag":
+            found.setdefault(case["family"], []).append(case["family"] in families)
+        else:
+            clean_flags.append(bool(families))
+            # A quoted slur is redacted and the report stands: held or rejected is what costs the citizen.
+            clean_stopped.append(any(hit.action != "redact" for hit in content))
+    for family, results in sorted(found.items()):
+        print(f"{indent}recall {family:<12} {sum(results)}/{len(results)} = {sum(results) / len(results):.0%}")
+    flags = [r for results in found.values() for r in results]
+    if flags:
+        print(f"{indent}recall all          {sum(flags)}/{len(flags)} = {sum(flags) / len(flags):.0%}")
+    if clean_flags:
         flagged = sum(clean_flags)
-        print(f"  false flags on clean texts: {flagged}/{len(clean_flags)} = {flagged / len(clean_flags):.0%}")
+        stopped = sum(clean_stopped)
+        print(
+            f"{indent}false flags on clean texts: {flagged}/{len(clean_flags)} = {flagged / len(clean_flags):.0%}"
+            f" (held or rejected: {stopped}/{len(clean_flags)} = {stopped / len(clean_flags):.0%})"
+        )
 
 
 def main() -> None:
@@ -177,9 +200,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3, help="screen every text this many times, keep the fastest")
     parser.add_argument("--quality", action="store_true", help="print recall and false flags, not speed")
+    parser.add_argument("--set", type=Path, action="append", help="with --quality: another labelled .jsonl set")
     args = parser.parse_args()
     if args.quality:
-        quality_print()
+        quality_print(args.set)
         return
 
     started = time.process_time()
@@ -217,7 +241,7 @@ def main() -> None:
     print(
         f"throughput {throughput:,.0f} reports per CPU-second ({len(texts) / wall:,.0f}/s wall); "
         f"latency (CPU) p50 {_percentile(all_ms, 0.5):.3f} ms, "
-        f"p99 {_percentile(all_ms, 0.99):.3f} ms (aim: {AIM_REPORTS_PER_SECOND:,} reports/s)"
+        f"p99 {_percentile(all_ms, 0.99):.3f} ms (aims: {AIM_REPORTS_PER_SECOND:,} reports/s, p99 {AIM_P99_MS} ms)"
     )
     print("per language:   reports/s   p50 ms   p99 ms")
     for language in SENTENCES:
@@ -229,7 +253,8 @@ def main() -> None:
         if ms:
             label = f"{low}-{high - 1}"
             print(f"  {label:<12} {_row(ms)}")
-    print("met" if throughput >= AIM_REPORTS_PER_SECOND else "NOT met", "the aim")
+    print("throughput aim", "met" if throughput >= AIM_REPORTS_PER_SECOND else "NOT met")
+    print("p99 aim", "met" if _percentile(all_ms, 0.99) <= AIM_P99_MS else "NOT met")
 
 
 if __name__ == "__main__":

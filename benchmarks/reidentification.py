@@ -1,22 +1,30 @@
 #!/usr/bin/env python
-"""A re-identification simulation: can an attacker who holds the monthly releases and the public alerts
-find where a reporter really was, to within 50 m?
+"""A re-identification simulation: can an attacker who holds every public output of Lantern (alerts,
+Open311 requests, the monthly map releases and the transparency report) find where a reporter really
+was, to within 50 m?
 
 Run ``.venv/bin/python benchmarks/reidentification.py``. No database: a synthetic city (a disk of 5.5 km
 around Ghent's centre, reporters clustered at six hot spots and spread over the rest), one insecurity
-report per reporter and month, and for the reports whose author allowed it, a public alert. The releases
+report per reporter and month, and for the reports whose author allowed it, public records. The releases
 come from the real mechanism (``privacy.dp``: discrete Laplace counts on the fixed H3 partition, the
-insecurity layer's count share of ε, ``<5`` on noisy counts); the alerts from planar Laplace noise of
-ε = ln 4 / 200 m snapped to the centre of their H3 resolution-9 cell (``privacy.geo`` when it is there).
+insecurity layer's count share of ε, ``<5`` on noisy counts). A published report has **one public
+location** (``privacy.geo``: planar Laplace noise of ε = ln 4 / 250 m by default, drawn once, snapped to the centre of
+its H3 resolution-9 cell), which its alert and its Open311 request both carry. Districts are modelled by
+H3 resolution-7 cells (about 5 km², like a city district): the alert and Open311 name the district, and
+the transparency report counts per district and month (noised; it says nothing finer than a district).
 
-The attacker is strong: they know which alert is their target's and in which time band it happened,
-and they hold every release. For each target they guess one point, and succeed if it is within 50 m of
-the true location. Guesses compared:
+The attacker is strong: they link the alert and the Open311 request of their target (same category,
+district and hour), know its time band, and hold every release. For each target they guess one point,
+and succeed if it is within 50 m of the true location. Guesses compared:
 
-* the alert's point as published;
-* the Bayesian best guess: the most likely point given the alert (planar Laplace likelihood) and the
-  release of that month and band as a prior on where reporters are;
-* the same with the *true* counts as the prior (what an attacker would get without differential privacy);
+* every output together: the Bayesian best guess, i.e. the most likely point of the target's district
+  given the public location (planar Laplace likelihood) and the release of that month and band as a
+  prior on where reporters are;
+* the public location as published (alert = Open311);
+* the same Bayesian guess with the *true* counts as the prior (what no differential privacy would give);
+* **before the one public form** (for comparison): Open311 published the centre of the report's *true*
+  resolution-9 cell while the alert had its own noisy point; the attacker takes the Open311 point, or the
+  Bayesian guess inside that cell given the alert;
 * the centre of the busiest cell of the release (the release alone);
 * what "rounding points" publishes instead: the true point rounded to 3 decimals of a degree.
 
@@ -35,6 +43,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import h3
@@ -47,7 +56,7 @@ CENTRE = (3.7215, 51.0545)
 RADIUS_M = 5500
 RESOLUTION = 8
 ALERT_RESOLUTION = 9
-GEO_EPSILON = math.log(4) / 200  # per metre
+GEO_EPSILON = math.log(4) / 250  # per metre; --noise-radius and --noise-odds change it
 SUCCESS_M = 50
 M_PER_DEG_LAT = 111_320.0
 M_PER_DEG_LNG = M_PER_DEG_LAT * math.cos(math.radians(CENTRE[1]))
@@ -56,6 +65,7 @@ BANDS = ("day", "evening", "night")
 BAND_WEIGHTS = (0.35, 0.35, 0.30)
 GRID_M = 25
 SEARCH_M = 800
+DISTRICT_RESOLUTION = 7
 
 
 def to_lnglat(x: float, y: float) -> tuple[float, float]:
@@ -90,7 +100,18 @@ class Report:
     x: float
     y: float
     band: str
-    alert: tuple[float, float] | None  # (x, y) of the published alert point
+    public: tuple[float, float] | None  # (x, y) of the one public location (alert and Open311)
+    old_alert: tuple[float, float] | None  # before: the alert's own draw, next to Open311's true cell centre
+
+
+def district_of(x: float, y: float) -> str:
+    return h3.cell_to_parent(cell_of(x, y), DISTRICT_RESOLUTION)
+
+
+def _public_point(x: float, y: float, rng: random.Random) -> tuple[float, float]:
+    noisy_lng, noisy_lat = _planar_laplace(*to_lnglat(x, y), rng)
+    snapped = h3.cell_to_latlng(h3.latlng_to_cell(noisy_lat, noisy_lng, ALERT_RESOLUTION))
+    return to_xy(snapped[1], snapped[0])
 
 
 def month_simulate(rng: random.Random, reporters: int, alert_share: float) -> list[Report]:
@@ -105,12 +126,10 @@ def month_simulate(rng: random.Random, reporters: int, alert_share: float) -> li
         if math.hypot(x, y) > RADIUS_M:
             continue
         band = rng.choices(BANDS, weights=BAND_WEIGHTS)[0]
-        alert = None
+        public = old_alert = None
         if rng.random() < alert_share:
-            noisy_lng, noisy_lat = _planar_laplace(*to_lnglat(x, y), rng)
-            snapped = h3.cell_to_latlng(h3.latlng_to_cell(noisy_lat, noisy_lng, ALERT_RESOLUTION))
-            alert = to_xy(snapped[1], snapped[0])
-        reports.append(Report(x, y, band, alert))
+            public, old_alert = _public_point(x, y, rng), _public_point(x, y, rng)
+        reports.append(Report(x, y, band, public, old_alert))
     return reports
 
 
@@ -132,14 +151,19 @@ def release(reports: list[Report], cells: list[str], epsilon: Decimal) -> tuple[
 
 
 class Grid:
-    """A 25 m grid over the city, each point knowing its resolution-8 cell."""
+    """A 25 m grid over the city, each point knowing its resolution-8 cell, its district and its
+    resolution-9 cell."""
 
     def __init__(self) -> None:
         side = int((RADIUS_M + SEARCH_M) / GRID_M)
         self.cells: dict[tuple[int, int], str] = {}
+        self.districts: dict[tuple[int, int], str] = {}
+        self.fine: dict[tuple[int, int], str] = {}
         for i in range(-side, side + 1):
             for j in range(-side, side + 1):
-                self.cells[(i, j)] = cell_of(i * GRID_M, j * GRID_M)
+                self.fine[(i, j)] = cell_of(i * GRID_M, j * GRID_M, ALERT_RESOLUTION)
+                self.cells[(i, j)] = h3.cell_to_parent(self.fine[(i, j)], RESOLUTION)
+                self.districts[(i, j)] = h3.cell_to_parent(self.fine[(i, j)], DISTRICT_RESOLUTION)
 
     def around(self, x: float, y: float) -> list[tuple[int, int]]:
         ci, cj, reach = round(x / GRID_M), round(y / GRID_M), SEARCH_M // GRID_M
@@ -147,10 +171,19 @@ class Grid:
                 if (i, j) in self.cells and (i - ci) ** 2 + (j - cj) ** 2 <= reach**2]
 
 
-def best_guess(grid: Grid, alert: tuple[float, float], weight: Callable[[str], float]) -> tuple[float, float]:
-    """The most probable true point: prior weight of its cell × planar Laplace likelihood of the alert."""
+def best_guess(
+    grid: Grid, alert: tuple[float, float], weight: Callable[[str], float], *, district: str | None = None,
+    inside: str | None = None,
+) -> tuple[float, float]:
+    """The most probable true point: prior weight of its cell × planar Laplace likelihood of the alert,
+    among the points of ``district`` (named by the alert and Open311) and, when Open311 gave it away,
+    of the resolution-9 cell ``inside``."""
     best, best_score = alert, -math.inf
     for i, j in grid.around(*alert):
+        if district is not None and grid.districts[(i, j)] != district:
+            continue
+        if inside is not None and grid.fine[(i, j)] != inside:
+            continue
         prior = weight(grid.cells[(i, j)])
         if prior <= 0:
             continue
@@ -158,6 +191,10 @@ def best_guess(grid: Grid, alert: tuple[float, float], weight: Callable[[str], f
         if score > best_score:
             best, best_score = (i * GRID_M, j * GRID_M), score
     return best
+
+
+def _band_weight(cell: str, *, shown: dict, band: str) -> float:
+    return shown_weight(shown.get((cell, band), "0"))
 
 
 def shown_weight(value: str) -> float:
@@ -181,7 +218,12 @@ def main() -> int:
     parser.add_argument("--alert-share", type=float, default=0.55)
     parser.add_argument("--epsilon", default="0.75", help="ε of the counts (the insecurity layer's share)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--noise-radius", type=float, default=250.0,
+                        help="ALERT_NOISE_RADIUS_M of the public location (metres)")
+    parser.add_argument("--noise-odds", type=float, default=4.0, help="ALERT_NOISE_ODDS of the public location")
     args = parser.parse_args()
+    global GEO_EPSILON  # one knob, read by the sampler and by the attacker's likelihood alike
+    GEO_EPSILON = math.log(args.noise_odds) / args.noise_radius
 
     rng = random.Random(args.seed)
     cells = partition()
@@ -194,17 +236,24 @@ def main() -> int:
         shown, true = release(reports, cells, Decimal(args.epsilon))
         busiest = {band: max(cells, key=lambda c, b=band: shown_weight(shown[(c, b)])) for band in BANDS}
         for report in reports:
-            if report.alert is None:
+            if report.public is None:
                 continue
             targets += 1
             rounded = to_xy(*(round(v, 3) for v in to_lnglat(report.x, report.y)))
             busy_lat, busy_lng = h3.cell_to_latlng(busiest[report.band])
+            district = district_of(report.x, report.y)
+            true_cell = cell_of(report.x, report.y, ALERT_RESOLUTION)
+            old_open311 = to_xy(*h3.cell_to_latlng(true_cell)[::-1])
+            prior_dp = partial(_band_weight, shown=shown, band=report.band)
             guesses = {
-                "alert point as published": report.alert,
-                "alert + DP releases (Bayesian)": best_guess(
-                    grid, report.alert, lambda c, b=report.band, s=shown: shown_weight(s.get((c, b), "0"))),
-                "alert + exact counts (no DP, for comparison)": best_guess(
-                    grid, report.alert, lambda c, b=report.band, t=true: t.get((c, b), 0) + 0.5),
+                "**every output together** (public location + district + DP releases, Bayesian)": best_guess(
+                    grid, report.public, prior_dp, district=district),
+                "public location as published (alert = Open311)": report.public,
+                "every output, exact counts as prior (no DP, for comparison)": best_guess(
+                    grid, report.public, lambda c, b=report.band, t=true: t.get((c, b), 0) + 0.5, district=district),
+                "before: Open311's true res-9 cell centre": old_open311,
+                "before: alert + Open311 cell + DP releases (Bayesian)": best_guess(
+                    grid, report.old_alert, prior_dp, inside=true_cell),
                 "DP releases alone (busiest cell)": to_xy(busy_lng, busy_lat),
                 "rounding points to 0.001° (others' practice)": rounded,
             }
@@ -214,8 +263,9 @@ def main() -> int:
                 hits[name] += distance <= SUCCESS_M
 
     print(f"{targets} targets over {args.months} synthetic months of {args.reporters} reporters; "
-          f"counts ε={args.epsilon}, alerts ε=ln4/200 m snapped to H3 res {ALERT_RESOLUTION}; "
-          f"success ≤ {SUCCESS_M} m\n")
+          f"counts ε={args.epsilon}, one public location ε=ln{args.noise_odds:g}/{args.noise_radius:g} m "
+          f"snapped to H3 res {ALERT_RESOLUTION}; "
+          f"districts H3 res {DISTRICT_RESOLUTION}; success ≤ {SUCCESS_M} m\n")
     print("| attacker's guess | located within 50 m | 95 % interval | median error |")
     print("| --- | --- | --- | --- |")
     for name in distances:

@@ -1,11 +1,12 @@
-"""Read-only admin pages: releases, the privacy ledger and the access log are records, never edited."""
+"""Read-only admin pages: releases, transparency reports, the privacy ledger and the access log are records,
+never edited."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from kernel.admin import ReadOnlyAdmin, ReadOnlyInline
-from maps.models import BudgetSpend, MapAccess, PrivacyLedger, Release
+from maps.models import BudgetSpend, MapAccess, PrivacyLedger, Release, TransparencyRelease
 
 
 @admin.register(Release)
@@ -15,9 +16,16 @@ class ReleaseAdmin(ReadOnlyAdmin):
     exclude = ["geojson", "csv"]
 
 
+@admin.register(TransparencyRelease)
+class TransparencyReleaseAdmin(ReadOnlyAdmin):
+    list_display = ["month", "epsilon", "threshold", "published_at", "published_by", "content_hash"]
+    # The raw noisy values include the ones shown as "<10"; the admin shows what was published only.
+    exclude = ["noisy", "document"]
+
+
 class BudgetSpendInline(ReadOnlyInline):
     model = BudgetSpend
-    fields = ["layer", "epsilon", "release", "spent_by", "spent_at"]
+    fields = ["layer", "epsilon", "release", "transparency", "spent_by", "spent_at"]
     readonly_fields = fields
 
 

@@ -23,3 +23,17 @@ class ReleaseInvalid(LanternError):
     title = _("Invalid release")
     problem_type = "validation-error"
     status = 400
+
+
+class TransparencyMonthInvalid(LanternError):
+    """A month the transparency report can never have: before Lantern's time, or not closed yet."""
+
+    title = _("Invalid month")
+    problem_type = "validation-error"
+    status = 400
+
+
+class TransparencyNotPublished(LanternError):
+    title = _("Not published yet")
+    problem_type = "transparency-not-published"
+    status = 404

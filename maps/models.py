@@ -16,6 +16,14 @@ class Layer(models.TextChoices):
     INCIDENTS = "incidents", _("Incidents")
 
 
+class SpendKind(models.TextChoices):
+    """What a month's privacy budget was spent on: a map layer, or the moderation transparency report."""
+
+    INSECURITY = "insecurity", _("Feeling unsafe")
+    INCIDENTS = "incidents", _("Incidents")
+    TRANSPARENCY = "transparency", _("Moderation transparency report")
+
+
 class Release(models.Model):
     """One calendar month of one layer, published once."""
 
@@ -91,11 +99,38 @@ class PrivacyLedger(models.Model):
         return f"{self.month:%Y-%m} (cap ε={self.cap})"
 
 
+class TransparencyRelease(models.Model):
+    """One closed month of the moderation transparency report, computed once and served as stored.
+
+    Like a map release: the noise is drawn once, the exact JSON bytes are kept with their SHA-256 (the
+    strong ETag), and nothing is ever recomputed, so repeated reads cannot average the noise away."""
+
+    month = models.DateField(unique=True, help_text="First day of the month, in MAPS_TIME_ZONE")
+    epsilon = models.DecimalField(max_digits=6, decimal_places=3, help_text="ε charged to the month's ledger")
+    threshold = models.PositiveSmallIntegerField(help_text="Noisy counts below it are shown as '<threshold'")
+    time_zone = models.CharField(max_length=64)
+    published_at = models.DateTimeField()
+    published_by = models.CharField(max_length=150, blank=True, default="")
+    # The raw noisy values: differentially private, but the ones below the threshold are never served.
+    noisy = models.JSONField(default=dict, editable=False)
+    document = models.BinaryField(editable=False)
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the served JSON bytes")
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"transparency {self.month:%Y-%m}"
+
+
 class BudgetSpend(models.Model):
     ledger = models.ForeignKey(PrivacyLedger, on_delete=models.PROTECT, related_name="spends")
-    layer = models.CharField(max_length=16, choices=Layer.choices)
+    layer = models.CharField(max_length=16, choices=SpendKind.choices)
     epsilon = models.DecimalField(max_digits=6, decimal_places=3)
     release = models.OneToOneField(Release, null=True, blank=True, on_delete=models.PROTECT, related_name="spend")
+    transparency = models.OneToOneField(
+        TransparencyRelease, null=True, blank=True, on_delete=models.PROTECT, related_name="spend"
+    )
     spent_by = models.CharField(max_length=150, blank=True, default="")
     spent_at = models.DateTimeField(auto_now_add=True)
 

@@ -7,18 +7,22 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.db.models import Extent
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
+from maps.errors import TransparencyMonthInvalid, TransparencyNotPublished
 from maps.exports import CellValues, ReleaseHeader, csv_bytes, geojson_bytes
-from maps.layers import ALL, LAYER_UNITS, LAYERS, LayerSpec, MonthWindow, band_of_hour
-from maps.models import Layer, Release, ReleaseCell
+from maps.layers import ALL, LAYER_UNITS, LAYERS, LayerSpec, MonthWindow, band_of_hour, month_window
+from maps.models import Layer, Release, ReleaseCell, TransparencyRelease
 from maps.partition import resolution_for_zoom
 from referrals.models import Jurisdiction
 from reports.models import Category, Report
@@ -121,6 +125,35 @@ def release_get(*, month: date, layer: str, files: bool = True) -> Release:
         raise Release.DoesNotExist
     releases = Release.objects.all() if files else Release.objects.defer("geojson", "csv")
     return releases.get(month=month, layer=layer)
+
+
+# No month before this one can have reports: earlier months are refused as out of range, not "empty".
+TRANSPARENCY_FIRST_MONTH = date(2020, 1, 1)
+
+
+def transparency_release_get(*, month: date, now: datetime | None = None) -> TransparencyRelease:
+    """The stored transparency report of ``month``. A month out of range (before 2020, or not closed yet:
+    its late reports may still arrive) is refused; a closed month the job has not published yet is not
+    found. Nothing is ever computed here."""
+    month = month.replace(day=1)
+    window = month_window(month, time_zone=settings.MAPS_TIME_ZONE, late_days=settings.MAPS_LATE_REPORT_DAYS)
+    if month < TRANSPARENCY_FIRST_MONTH:
+        raise TransparencyMonthInvalid(
+            _("Transparency reports start in %(first)s.") % {"first": f"{TRANSPARENCY_FIRST_MONTH:%Y-%m}"},
+            field="month",
+        )
+    if (now or timezone.now()) < window.received_before:
+        raise TransparencyMonthInvalid(
+            _("%(month)s is not closed: its report is published after %(when)s.")
+            % {"month": f"{month:%Y-%m}", "when": window.received_before.isoformat()},
+            field="month",
+        )
+    found = TransparencyRelease.objects.filter(month=month).first()
+    if found is None:
+        raise TransparencyNotPublished(
+            _("The transparency report of %(month)s is not published yet.") % {"month": f"{month:%Y-%m}"}
+        )
+    return found
 
 
 def _cached(key: str, compute: Callable[[], bytes], *, timeout: int = CACHE_SECONDS) -> bytes:

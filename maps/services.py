@@ -18,12 +18,23 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maps import transparency
 from maps.errors import MonthNotClosed, PrivacyBudgetExhausted, ReleaseInvalid
 from maps.exports import CellValues, content_hash, csv_bytes, geojson_bytes
 from maps.layers import ALL, LAYERS, month_next, month_previous, month_window
-from maps.models import BudgetSpend, Layer, MapAccess, PrivacyLedger, Release, ReleaseCell
+from maps.models import (
+    BudgetSpend,
+    Layer,
+    MapAccess,
+    PrivacyLedger,
+    Release,
+    ReleaseCell,
+    SpendKind,
+    TransparencyRelease,
+)
 from maps.partition import RESOLUTIONS, cell_polygon, coarser_resolutions, partition_cells
 from maps.selectors import layer_contributions, release_header, release_tiles_warm
+from moderation.selectors import transparency_contributions
 from privacy import dp
 from reports.errors import NoServiceArea
 from reports.selectors import service_area_active
@@ -321,3 +332,82 @@ def releases_publish_closed(*, first: date, published_by: str, now: datetime | N
                 logger.info("maps: %s %s not published: %s", layer, f"{month:%Y-%m}", exc.detail)
         month = month_next(month)
     return made
+
+
+# --- the moderation transparency report --------------------------------------------------------------
+
+
+def transparency_release_publish(
+    *, month: date, published_by: str = "", now: datetime | None = None
+) -> TransparencyRelease:
+    """Compute, charge and store the transparency report of ``month``, once (docs/privacy.md).
+
+    Like a map release: refused while late reports may still arrive, charged to the month's ledger under
+    its lock, noised once with OpenDP's discrete Laplace, and returned unchanged if it already exists."""
+    month = month.replace(day=1)
+    existing = TransparencyRelease.objects.filter(month=month).first()
+    if existing is not None:
+        return existing
+    try:
+        epsilon = dp.epsilon_parse(settings.TRANSPARENCY_EPSILON)
+        cap = dp.epsilon_parse(settings.MAPS_MONTHLY_EPSILON_CAP, maximum=dp.CAP_MAX)
+    except dp.PrivacyError as exc:
+        raise ReleaseInvalid(_("Invalid privacy settings: %(reason)s") % {"reason": exc}, field="epsilon") from exc
+    window = month_window(month, time_zone=settings.MAPS_TIME_ZONE, late_days=settings.MAPS_LATE_REPORT_DAYS)
+    if (now or timezone.now()) < window.received_before:
+        raise MonthNotClosed(
+            _("%(month)s can be published from %(when)s, when late reports no longer count.")
+            % {"month": f"{month:%Y-%m}", "when": window.received_before.isoformat()}
+        )
+    area = service_area_active()
+    districts = sorted(area.districts.values_list("name", flat=True)) if area is not None else []
+
+    with transaction.atomic():
+        ledger, _created = PrivacyLedger.objects.get_or_create(month=month, defaults={"cap": cap})
+        # The ledger row is the month's lock, shared with the map releases: together they cannot overspend.
+        ledger = PrivacyLedger.objects.select_for_update().get(pk=ledger.pk)
+        existing = TransparencyRelease.objects.filter(month=month).first()
+        if existing is not None:
+            return existing
+        try:
+            dp.ledger_charge(cap=ledger.cap, spent=ledger.spends.values_list("epsilon", flat=True), epsilon=epsilon)
+        except dp.PrivacyBudgetExceeded as exc:
+            raise PrivacyBudgetExhausted(
+                _("Publishing the transparency report for %(month)s at ε=%(epsilon)s would bring the month to "
+                  "ε=%(total)s, over its cap of %(cap)s.")
+                % {"month": f"{month:%Y-%m}", "epsilon": epsilon, "total": exc.spent + exc.requested,
+                   "cap": ledger.cap}
+            ) from exc
+        counts = transparency.true_counts(
+            transparency_contributions(start=window.start, end=window.end), districts=districts
+        )
+        noisy = dp.bounded_sums_release(counts, epsilon=epsilon, sensitivity=transparency.SENSITIVITY)
+        del counts  # nothing true leaves this function
+        published_at = timezone.now().replace(microsecond=0)
+        document = transparency.document_build(
+            month=month, districts=districts, noisy_counts=noisy, epsilon=epsilon, published_at=published_at,
+        )
+        release = TransparencyRelease.objects.create(
+            month=month, epsilon=epsilon, threshold=transparency.THRESHOLD, time_zone=settings.MAPS_TIME_ZONE,
+            published_at=published_at, published_by=published_by[:150], noisy=document.noisy,
+            document=document.body, content_hash=document.content_hash,
+        )
+        BudgetSpend.objects.create(
+            ledger=ledger, layer=SpendKind.TRANSPARENCY, epsilon=epsilon, transparency=release,
+            spent_by=published_by[:150],
+        )
+    logger.info("transparency: published %s at ε=%s", f"{month:%Y-%m}", epsilon)
+    return release
+
+
+def transparency_release_publish_due(
+    *, now: datetime | None = None, published_by: str = "scheduled job"
+) -> TransparencyRelease | None:
+    """Publish last month's transparency report if it is not published yet; used by the monthly job."""
+    current = (now or timezone.now()).astimezone(ZoneInfo(settings.MAPS_TIME_ZONE)).date().replace(day=1)
+    month = month_previous(current)
+    try:
+        return transparency_release_publish(month=month, published_by=published_by, now=now)
+    except (MonthNotClosed, PrivacyBudgetExhausted) as exc:
+        logger.warning("transparency: %s not published: %s", f"{month:%Y-%m}", exc.detail)
+        return None

@@ -6,7 +6,7 @@ import logging
 
 from procrastinate.contrib.django import app
 
-from maps.services import releases_publish_due
+from maps.services import releases_publish_due, transparency_release_publish_due
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +20,13 @@ def maps_release_publish(timestamp: int) -> int:
     published = releases_publish_due(published_by="scheduled job")
     logger.info("maps: %d releases of last month are published", len(published))
     return len(published)
+
+
+# After the map releases of the same month, so that a budget too small for everything goes to the maps
+# first; like them, idempotent.
+@app.periodic(cron="45 4 3 * *")
+@app.task(queue="maintenance", queueing_lock="transparency_release_publish")
+def transparency_release_publish(timestamp: int) -> bool:
+    release = transparency_release_publish_due(published_by="scheduled job")
+    logger.info("transparency: last month's report is %s", "published" if release else "not published")
+    return release is not None

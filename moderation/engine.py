@@ -11,12 +11,14 @@ Lexicons and compiled patterns are loaded on first use and cached for the life o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from moderation.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, base_language, language_guess, locale_region
-from moderation.rules import behaviour, hate, pii, profiling, threat, vigilantism
+from moderation.normal_form import Layer, NormalForm, digits_layer, normal_form
+from moderation.rules import behaviour, frames, hate, pii, profiling, threat, vigilantism
 from moderation.rules.behaviour import DEFAULT_LIMITS, BehaviourLimits
 from moderation.rules.document import Document, Finding, Span, merge_spans
 from moderation.rules.folding import fold
@@ -41,7 +43,7 @@ __all__ = [
 Verdict = Literal["allow", "redact", "hold", "reject"]
 
 # Families in the order hits are listed: what a moderator should read first comes first.
-_CONTENT_RULES = (pii, vigilantism, threat, hate, profiling)
+_CONTENT_RULES = (pii, vigilantism, frames, threat, hate, profiling)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +96,9 @@ def screen(
     """Screen ``draft``: the verdict is the strongest action among the hits (reject > hold > redact), or
     "allow" without hits. ``history``/``nearby`` left out means unknown, and their rules do not fire."""
     loaded = lexicons()
-    folded = fold(draft.text)
-    guess = language_guess(draft.text, folded=folded.folded)
+    form = normal_form(draft.text)
+    folded = fold(form.text)
+    guess = language_guess(form.text, folded=folded.folded)
     locale_language = base_language(draft.locale)
     if locale_language not in loaded:
         locale_language = None
@@ -108,12 +111,23 @@ def screen(
         candidates = set(loaded)
     if locale_language is not None:
         candidates.add(locale_language)
-    doc = Document(draft.text, languages=candidates, lexicons=loaded, region=locale_region(draft.locale), folded=folded)
+    region = locale_region(draft.locale)
+    doc = Document(form.text, languages=candidates, lexicons=loaded, region=region, folded=folded)
     lexicon = loaded.get(language) or loaded[DEFAULT_LANGUAGE]
 
     hits: list[RuleHit] = []
+    # Phrases and intent frames may give the same code: one hit per code, with the spans of both.
+    by_code: dict[str, list[Span]] = {}
     for rule in _CONTENT_RULES:
-        findings = sorted(rule.findings(doc), key=lambda f: (f.spans[0] if f.spans else (0, 0), f.code))
+        if rule is pii:
+            found = _personal_data(form, doc, language, loaded)
+        else:
+            found = [_to_original(finding, form.words) for finding in rule.findings(doc)]
+        for finding in found:
+            by_code.setdefault(finding.code, []).extend(finding.spans)
+    for family in ("pii.", "vigilantism.", "threat.", "hate.", "profiling."):
+        findings = [Finding(code, merge_spans(spans)) for code, spans in by_code.items() if code.startswith(family)]
+        findings.sort(key=lambda f: (f.spans[0] if f.spans else (0, 0), f.code))
         hits.extend(_hit(finding, lexicon) for finding in findings)
     hits.extend(_hit(Finding(code, ()), lexicon) for code in behaviour.codes(history, nearby, limits))
 
@@ -126,6 +140,33 @@ def screen(
         hits=tuple(hits),
         redacted_text=redact(draft.text, hits, lexicon),
     )
+
+
+def _personal_data(form: NormalForm, doc: Document, language: str, loaded: Mapping[str, Lexicon]) -> list[Finding]:
+    """Personal data, found on the digits layer ("zero six…", "name (at) host (dot) com" written out) when
+    it differs from the words layer; spans point into the original text either way."""
+    order = (language, *sorted(doc.languages - {language}), *sorted(set(loaded) - doc.languages - {language}))
+    numbers = tuple(loaded[code].number_words for code in order if code in loaded)
+    at_words, dot_words = _email_words(tuple(loaded.values()))
+    seen = [doc.lowered[t.start : t.end] for t in doc.vocabulary if t.key == "number.word"]
+    digits = digits_layer(form, numbers, at_words, dot_words, doc.lowered, seen)
+    if digits.text == form.text:
+        return [_to_original(finding, form.words) for finding in pii.findings(doc)]
+    digits_doc = Document(digits.text, languages=doc.languages, lexicons=doc.lexicons, region=doc.region)
+    return [_to_original(finding, digits) for finding in pii.findings(digits_doc)]
+
+
+@functools.cache
+def _email_words(loaded: tuple[Lexicon, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    at_words = sorted({word for lexicon in loaded for word in lexicon.data["normal_form"]["at_words"]})
+    dot_words = sorted({word for lexicon in loaded for word in lexicon.data["normal_form"]["dot_words"]})
+    return tuple(at_words), tuple(dot_words)
+
+
+def _to_original(finding: Finding, layer: Layer) -> Finding:
+    if layer.starts is None:
+        return finding
+    return Finding(finding.code, merge_spans(layer.original_span(start, end) for start, end in finding.spans))
 
 
 def _hit(finding: Finding, lexicon: Lexicon) -> RuleHit:
@@ -165,7 +206,9 @@ def warm_up() -> None:
     for language in lexicons():
         content_matcher(language)
         descriptor_matcher(language)
-    screen(Draft(text="warm-up: 7 Mill Lane, +44 20 7946 0000, AB-123-CD"))
+    # Non-ASCII text, spelled numbers and an e-mail build the normal form's tables too.
+    screen(Draft(text="warm-up: 7 Mill Lane, +44 20 7946 0000, AB-123-CD, Јаvіеr, jan (at) host (dot) com"))
+    screen(Draft(text="zero six twelve thirty-four, null eins, zéro six, cero seis, zero sei, nul zes"))
 
 
 def spans_text(text: str, spans: Iterable[Span]) -> list[str]:

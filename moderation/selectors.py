@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from moderation.models import Appeal, AuditEntry, Case, Decision, RuleHit
+from moderation.rules.lexicon import lexicons
 
 MODERATOR_ROLES = ("moderator", "admin")
-# Below this, a published count could single out a person in a small district.
-TRANSPARENCY_MIN_COUNT = 10
 _QUEUE_STATES = (Case.State.OPEN, Case.State.ESCALATED, Case.State.APPEALED)
 
 
@@ -61,57 +59,62 @@ def audit_list(*, report_id: Any) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(report_id=report_id).order_by("at", "id")
 
 
-def _shown(count: int) -> int | str:
-    return count if count >= TRANSPARENCY_MIN_COUNT else f"<{TRANSPARENCY_MIN_COUNT}"
+@dataclass(frozen=True)
+class TransparencyContribution:
+    """What one report adds to a month's transparency figures: at most one to each kind of figure, so
+    that one report moves the whole vector by at most ``TRANSPARENCY_SENSITIVITY`` (L1)."""
+
+    district: str | None
+    held: bool
+    rejected_family: str | None
+    appeal_upheld: bool
+    decision_minutes: float | None
 
 
-def transparency_month(month: date) -> list[dict[str, Any]]:
-    """Per district, for reports received in ``month`` (UTC): received, held, rejected by rule family,
-    median minutes to a moderator's decision and appeals upheld. Counts under 10 read ``"<10"``."""
-    start = datetime(month.year, month.month, 1, tzinfo=UTC)
-    end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=UTC)
+def transparency_contributions(*, start: datetime, end: datetime) -> list[TransparencyContribution]:
+    """One entry per report received in ``[start, end)`` that moderation saw, as the figures count it.
+
+    A rejected report counts under one family only: the moderator's reason when a moderator rejected it,
+    otherwise the first automatic rule that rejected it. Decision time is the first decision a moderator
+    made (not an escalation, not on appeal)."""
     cases = Case.objects.filter(report__created_at__gte=start, report__created_at__lt=end)
-    rows: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"received": 0, "held": 0, "rejected": defaultdict(int), "decision_minutes": [], "appeals_upheld": 0}
-    )
-    for district, verdict in cases.values_list("report__district__name", "auto_verdict"):
-        row = rows[district or ""]
-        row["received"] += 1
-        row["held"] += verdict == Case.Verdict.HOLD
-    rejected = cases.filter(report__status="rejected")
-    for district, family in (
-        RuleHit.objects.filter(case__in=rejected, action=RuleHit.Action.REJECT)
-        .values_list("case__report__district__name", "family").distinct()
+    rows = {
+        case_id: [district, verdict == Case.Verdict.HOLD, status == "rejected", opened_at]
+        for case_id, district, verdict, status, opened_at in cases.values_list(
+            "id", "report__district__name", "auto_verdict", "report__status", "opened_at"
+        )
+    }
+    rejected_by: dict[int, str] = {}
+    for case_id, family in (
+        RuleHit.objects.filter(case__in=cases, action=RuleHit.Action.REJECT).order_by("id")
+        .values_list("case_id", "family")
     ):
-        rows[district or ""]["rejected"][family] += 1
-    for district, reason in Decision.objects.filter(
-        case__in=rejected, outcome=Decision.Outcome.REJECT, moderator__isnull=False
-    ).values_list("case__report__district__name", "reason_code"):
-        rows[district or ""]["rejected"][reason.split(".")[0]] += 1
-    for district, opened, decided in (
+        rejected_by.setdefault(case_id, family)
+    for case_id, reason in (
+        Decision.objects.filter(case__in=cases, outcome=Decision.Outcome.REJECT, moderator__isnull=False)
+        .order_by("created_at", "id").values_list("case_id", "reason_code")
+    ):
+        rejected_by[case_id] = reason.split(".")[0]
+    decided: dict[int, float] = {}
+    for case_id, created_at in (
         Decision.objects.filter(case__in=cases, moderator__isnull=False, on_appeal=False)
-        .exclude(outcome=Decision.Outcome.ESCALATE)
-        .values_list("case__report__district__name", "case__opened_at", "created_at")
+        .exclude(outcome=Decision.Outcome.ESCALATE).order_by("created_at", "id").values_list("case_id", "created_at")
     ):
-        rows[district or ""]["decision_minutes"].append((decided - opened).total_seconds() / 60)
-    for (district,) in Appeal.objects.filter(case__in=cases, outcome=Appeal.Outcome.UPHELD).values_list(
-        "case__report__district__name"
-    ):
-        rows[district or ""]["appeals_upheld"] += 1
+        if case_id not in decided:
+            decided[case_id] = max(0.0, (created_at - rows[case_id][3]).total_seconds() / 60)
+    upheld = set(Appeal.objects.filter(case__in=cases, outcome=Appeal.Outcome.UPHELD).values_list("case_id", flat=True))
+    return [
+        TransparencyContribution(
+            district=district, held=held, rejected_family=rejected_by.get(case_id, "") if rejected else None,
+            appeal_upheld=case_id in upheld, decision_minutes=decided.get(case_id),
+        )
+        for case_id, (district, held, rejected, _opened) in sorted(rows.items())
+    ]
 
-    published = []
-    for district in sorted(rows):
-        row = rows[district]
-        minutes = row["decision_minutes"]
-        published.append({
-            "district": district or None,
-            "received": _shown(row["received"]),
-            "held": _shown(row["held"]),
-            "rejected": {family: _shown(n) for family, n in sorted(row["rejected"].items())},
-            # A median of a handful of decisions would describe individual moderators' cases.
-            "median_minutes_to_decision": (
-                round(statistics.median(minutes), 1) if len(minutes) >= TRANSPARENCY_MIN_COUNT else None
-            ),
-            "appeals_upheld": _shown(row["appeals_upheld"]),
-        })
-    return published
+
+def rule_explanation(*, code: str, language: str | None) -> str | None:
+    """What a reason code means, in ``language`` (``nl``, ``nl-be``) when a lexicon speaks it, else None.
+
+    A hit stores its explanation in the report's language; a moderator reads the console in their own."""
+    lexicon = lexicons().get((language or "").split("-")[0].lower())
+    return lexicon.explanations.get(code) if lexicon is not None else None

@@ -10,8 +10,8 @@ The planar Laplace density is ``ε²/(2π) · exp(−ε·ρ)`` around the true p
 radius ``ρ`` follows Gamma(2, 1/ε), whose CDF ``C(ρ) = 1 − (1 + ερ)·exp(−ερ)`` inverts through the
 ``−1`` branch of Lambert's W: ``ρ = −(W₋₁((p − 1)/e) + 1)/ε``.
 
-Pure maths: no Django, no ``random``. Draws come from the operating system's CSPRNG (``secrets``); a
-caller stores what it drew, so that asking twice never averages the noise away.
+Pure maths (and H3 for the snap): no Django, no ``random``. Draws come from the operating system's
+CSPRNG (``secrets``); a caller stores what it drew, so that asking twice never averages the noise away.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import math
 import secrets
 from dataclasses import dataclass
 from typing import Protocol
+
+import h3
 
 # Mean Earth radius (IUGG), metres. The offsets involved are at most a few kilometres, where a sphere
 # and the WGS 84 ellipsoid differ by far less than the noise itself.
@@ -155,3 +157,16 @@ def planar_laplace(
     radius = laplace_radius(epsilon, source.random())
     new_lng, new_lat = offset_apply(lng, lat, radius * math.cos(angle), radius * math.sin(angle))
     return NoisyPoint(lng=new_lng, lat=new_lat, radius_m=radius, angle=angle)
+
+
+def public_point(
+    lng: float, lat: float, *, epsilon: float, resolution: int, source: UniformSource | None = None
+) -> tuple[float, float]:
+    """The one public place of a report: planar Laplace noise, then the centre of the H3 cell the noisy
+    point falls in (snapping adds no information, and makes every published point one of few).
+
+    Draw it once and store it: every output that shows the report shows this point, so an attacker who
+    links two of them learns nothing the first did not say."""
+    noisy = planar_laplace(lng, lat, epsilon=epsilon, source=source)
+    cell_lat, cell_lng = h3.cell_to_latlng(h3.latlng_to_cell(noisy.lat, noisy.lng, resolution))
+    return cell_lng, cell_lat

@@ -16,3 +16,8 @@ class ReferralError(LanternError):
 class ReferralStatusRefused(ReferralError):
     title = _("Status update refused")
     problem_type = "referral-status-refused"
+
+
+class PartnerEventReplayed(ReferralError):
+    title = _("Already received")
+    problem_type = "partner-event-replayed"

@@ -40,7 +40,6 @@ FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
 
 # Resolution 9 cells are about 0.1 km² (edges of ~175 m): a street corner, not a doorway. The same snap
 # is used for everything public (Open311 GET), so a municipal service learns nothing the public cannot.
-PUBLIC_RESOLUTION = 9
 # Victim support gets "this part of town" (resolution 7, about 5 km²), the same as an erased report keeps.
 AREA_RESOLUTION = 7
 
@@ -51,12 +50,6 @@ def allowed_fields(*, kind: str, partner_fields: Sequence[str]) -> tuple[str, ..
     if not partner_fields:
         return kind_fields
     return tuple(name for name in kind_fields if name in set(partner_fields))
-
-
-def point_public(lng: float, lat: float) -> tuple[float, float]:
-    """The centre of the resolution-9 H3 cell holding the point: never the point itself."""
-    c_lng, c_lat = point_coarsen(lng, lat, PUBLIC_RESOLUTION)
-    return round(c_lng, 6), round(c_lat, 6)
 
 
 def report_payload(*, report: Any, kind: str, fields: Sequence[str], label_language: str) -> dict[str, Any]:
@@ -97,10 +90,13 @@ def _builders(report: Any, *, kind: str, label_language: str) -> dict[str, Calla
             return (report.description or None) if contact.get("share_description") else None
         return report.public_description or None
 
-    def location() -> dict[str, Any]:
+    def location() -> dict[str, Any] | None:
         if kind == "police":
             return _geojson(report.location.x, report.location.y, 7)
-        return _geojson(*point_public(report.location.x, report.location.y), 6)
+        # A municipal service receives what the public may see: the report's one public place, the one its
+        # alert and its Open311 record show, never a point of its own.
+        public = report.public_location
+        return _geojson(public.x, public.y, 6) if public is not None else None
 
     def area() -> dict[str, Any]:
         lng, lat = point_coarsen(report.location.x, report.location.y, AREA_RESOLUTION)

@@ -13,6 +13,7 @@ that hangs thus holds that many of the workers' job slots, never all of them.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections import defaultdict
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -32,10 +34,11 @@ from kernel.delivery import DeliveryResult
 from kernel.metrics import referral_delivery_attempted
 from kernel.retry import retry_delay
 from kernel.rows import rows_insert
-from referrals.errors import ReferralStatusRefused
+from referrals.errors import PartnerEventReplayed, ReferralStatusRefused
 from referrals.models import Partner, Referral, ReferralAttempt, ReferralStatusChange
 from referrals.payloads import allowed_fields, report_payload
 from referrals.routing import KIND_ORDER, report_routes
+from referrals.signatures import TOLERANCE_SECONDS
 from referrals.transports import transport_for
 
 logger = logging.getLogger(__name__)
@@ -330,6 +333,17 @@ def referrals_sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
 
 
 # --- partners' news ------------------------------------------------------------------------------
+
+
+def partner_event_claim(*, partner_id: int, event_id: str) -> None:
+    """Accept one signed partner request's event id once; raise ``PartnerEventReplayed`` the second time.
+
+    A signature is only good within ``TOLERANCE_SECONDS`` of its timestamp (either side of now), so an
+    event id needs remembering for twice that: Redis forgets it afterwards by itself. The id is keyed per
+    partner, so one partner's ids can never block another's."""
+    digest = hashlib.sha256(event_id.encode("utf-8")).hexdigest()
+    if not cache.add(f"partner-event:{partner_id}:{digest}", 1, timeout=2 * TOLERANCE_SECONDS + 60):
+        raise PartnerEventReplayed(_("This event id was already received; sign each new request with a new event id."))
 
 
 def referral_status_record(

@@ -77,6 +77,8 @@ class Category(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # Open311's discovery announces the last change of its services (the categories) as its changeset.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         db_table = "alerts_category"
@@ -170,8 +172,11 @@ class Report(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
     description = models.TextField(blank=True, default="")
-    # What others may ever read: set by moderation (redacted), empty until a report is published.
+    # The report's one public form, made when it is published (reports.public_form): what others may ever
+    # read of its text (every personal-data hit removed), and its one public place (planar Laplace noise
+    # snapped to an H3 resolution-9 centre, drawn once and kept, so no output can average two draws).
     public_description = models.TextField(blank=True, default="")
+    public_location = models.PointField(srid=4326, null=True, blank=True)
     language = models.CharField(max_length=8, default="en")
     location = models.PointField(srid=4326)
     accuracy_m = models.PositiveIntegerField(null=True, blank=True)

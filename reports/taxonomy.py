@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 
 TAXONOMY_FILE = Path(__file__).resolve().parent / "data" / "categories.json"
 SYNCED_FIELDS = ("group", "labels", "sensitive", "signals_danger", "position", "is_active", "corroboration")
@@ -105,7 +106,9 @@ def taxonomy_sync(*, category_model: type[models.Model] | None = None) -> int:
             if changed:
                 for field in changed:
                     setattr(row, field, values[field])
-                row.save(update_fields=changed)
+                # auto_now is written only when named: a change of a service moves Open311's changeset.
+                row.save(update_fields=[*changed, *(["updated_at"] if "updated_at" in known else [])])
                 touched += 1
-        touched += manager.exclude(code__in=wanted).filter(is_active=True).update(is_active=False)
+        retired = manager.exclude(code__in=wanted).filter(is_active=True)
+        touched += retired.update(is_active=False, **({"updated_at": timezone.now()} if "updated_at" in known else {}))
     return touched

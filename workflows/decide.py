@@ -11,6 +11,7 @@ from alerts.services import alert_consider, reporter_notify
 from moderation import services as moderation
 from referrals.services import referrals_create
 from reports.models import Report
+from reports.public_form import public_form_make
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,15 @@ def report_decide(
         report_id=report_id, moderator=moderator, outcome=decision, reason_code=reason_code, note=note
     )
     report = case.report
-    if decision == "approve":
-        report.status, report.public_description = Report.Status.PUBLISHED, report.description
-    elif decision == "approve_redacted":
-        report.status, report.public_description = Report.Status.PUBLISHED, case.redacted_text
+    fields = ["status", "public_description", "updated_at"]
+    if decision in ("approve", "approve_redacted"):
+        # Both publish the redacted text: "approve" says the rules were wrong to hold the report, not
+        # that the personal data they found may be published (docs/moderator-console.md).
+        report.status = Report.Status.PUBLISHED
+        fields += public_form_make(report=report, redacted_text=case.redacted_text)
     elif decision == "reject":
         report.status, report.public_description = Report.Status.REJECTED, ""
-    report.save(update_fields=["status", "public_description", "updated_at"])
+    report.save(update_fields=sorted(set(fields)))
     # Now public: municipal services, which only ever receive what the public may see, may be due one.
     referrals_create(report=report)
     alert_consider(report=report, moderator_approved=decision in ("approve", "approve_redacted"))

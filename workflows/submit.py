@@ -26,6 +26,7 @@ from reports.emergency import danger_now
 from reports.errors import NoServiceArea, OutsideServiceArea
 from reports.models import Category, Device, Report, ReportPhoto
 from reports.photos import SanitizedPhoto
+from reports.public_form import public_location_draw
 from reports.reference import reference_places
 from workflows.screening import screening_context
 
@@ -99,7 +100,9 @@ def report_submit(
                 kind=kind,
                 category=category,
                 description=description,
-                public_description=_public_text(screening, description),
+                # Published at once: its one public form is made now, before anything shows it.
+                public_description=_public_text(screening),
+                public_location=public_location_draw(location) if _published(screening) else None,
                 status=_STATUS_OF_VERDICT[screening.verdict],
                 language=screening.language,
                 location=location,
@@ -154,12 +157,13 @@ _STATUS_OF_VERDICT = {
 }
 
 
-def _public_text(screening: Screening, description: str) -> str:
-    if screening.verdict == "allow":
-        return description
-    if screening.verdict == "redact":
-        return screening.redacted_text
-    return ""
+def _published(screening: Screening) -> bool:
+    return _STATUS_OF_VERDICT[screening.verdict] == Report.Status.PUBLISHED
+
+
+def _public_text(screening: Screening) -> str:
+    # The redacted text even for "allow": it is the text itself when nothing personal was found.
+    return screening.redacted_text if _published(screening) else ""
 
 
 def reports_screen_in_bulk(*, reports: list[Report]) -> int:
@@ -173,9 +177,11 @@ def reports_screen_in_bulk(*, reports: list[Report]) -> int:
     ]
     for report, screening in screened:
         report.status = _STATUS_OF_VERDICT[screening.verdict]
-        report.public_description = _public_text(screening, report.description)
+        report.public_description = _public_text(screening)
+        if _published(screening) and report.public_location is None:
+            report.public_location = public_location_draw(report.location)
     with transaction.atomic():
-        Report.objects.bulk_update(reports, ["status", "public_description"], batch_size=1000)
+        Report.objects.bulk_update(reports, ["status", "public_description", "public_location"], batch_size=1000)
         moderation.cases_open_in_bulk(screened=screened)
     return len(screened)
 

@@ -17,7 +17,13 @@ from django.utils import timezone
 from api.models import ApiKey
 from kernel.replicas import found_on_primary_if_missing
 from referrals.models import Partner, Referral
-from reports.models import Report
+from reports.models import Category, Report
+from reports.public_form import REPORT_PRIVATE_FIELDS
+
+
+def open311_services_changeset() -> datetime | None:
+    """When the services last changed: the latest change of any category, retired ones included."""
+    return Category.objects.aggregate(at=Max("updated_at"))["at"]
 
 
 def _closed_by_municipality() -> QuerySet[Referral]:
@@ -26,9 +32,15 @@ def _closed_by_municipality() -> QuerySet[Referral]:
     )
 
 
+
+
 def open311_requests_public() -> QuerySet[Report]:
     return (
-        Report.objects.filter(status=Report.Status.PUBLISHED, category__sensitive=False, consent_public_alert=True)
+        Report.objects.filter(
+            status=Report.Status.PUBLISHED, category__sensitive=False, consent_public_alert=True,
+            public_location__isnull=False,
+        )
+        .defer(*REPORT_PRIVATE_FIELDS)
         .select_related("category", "district")
         .annotate(
             closed=Exists(_closed_by_municipality()),

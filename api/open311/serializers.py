@@ -1,8 +1,9 @@
 """Open311 GeoReport v2 documents: services, service definitions, service requests, tokens.
 
-What a GET shows is what the public may see: the moderated text, the centre of the H3 resolution-9 cell
-around the point (never the point), the district as the address, and times truncated to the hour, so
-that a request cannot be matched to someone seen at a place at a minute. Photos are never public.
+What a GET shows is what the public may see: the category's label as the description (with the report's
+redacted public text only when the operator turned ``OPEN311_PUBLIC_TEXT`` on), an approximate place, the
+district as the address, and times truncated to the hour, so that a request cannot be matched to someone
+seen at a place at a minute. Photos are never public.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.fields import PlainTextField
-from referrals.payloads import point_public
 from reports.models import Category, Report
 from reports.taxonomy import group_label
 
@@ -129,6 +129,8 @@ class SubmitInputSerializer(serializers.Serializer):
     Names, e-mail, phone, device and account ids, ``media_url`` and addresses are accepted and ignored:
     Lantern stores no identity of the person behind a request, and fetches nothing from given URLs."""
 
+    # Read before validation (api.open311.authentication), here so that the schema shows it in the form.
+    api_key = serializers.CharField(required=False, help_text="The authority key (or in the query string)")
     service_code = serializers.CharField(max_length=64)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
     long = serializers.FloatField(min_value=-180, max_value=180, required=False)
@@ -225,8 +227,16 @@ def _hour(moment: datetime) -> str:
     return moment.replace(minute=0, second=0, microsecond=0).isoformat()
 
 
+def _description(report: Report, language: str) -> str:
+    label = report.category.label(language)
+    if settings.OPEN311_PUBLIC_TEXT and report.public_description:
+        return f"{label}\n\n{report.public_description}"
+    return label
+
+
 def service_request_document(report: Report, language: str) -> dict[str, Any]:
-    lng, lat = point_public(report.location.x, report.location.y)
+    # The report's one public place, the same its alert shows: never the true point or its cell.
+    lng, lat = round(report.public_location.x, 6), round(report.public_location.y, 6)
     updated = max(filter(None, [report.updated_at, getattr(report, "closed_at", None)]))
     return {
         "service_request_id": str(report.id),
@@ -234,7 +244,7 @@ def service_request_document(report: Report, language: str) -> dict[str, Any]:
         "status_notes": None,
         "service_name": report.category.label(language),
         "service_code": report.category.code,
-        "description": report.public_description,
+        "description": _description(report, language),
         "agency_responsible": None,
         "service_notice": None,
         "requested_datetime": _hour(report.created_at),

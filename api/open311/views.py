@@ -1,4 +1,5 @@
-"""Open311 GeoReport v2 endpoints. JSON only; errors as the standard's ``[{code, description}]``.
+"""Open311 GeoReport v2 endpoints, each as ``.json`` or ``.xml`` (the path's suffix chooses, whatever the
+Accept header says); errors as the standard's ``[{code, description}]`` or ``<errors><error>…``.
 
 Requests arriving here go through ``report_submit`` like the app's: the same moderation, the same routing
 to partners. Reads show only what the public may see (see ``api.open311.serializers``).
@@ -16,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -27,7 +29,13 @@ from api.middleware import principal_record
 from api.open311 import serializers as documents
 from api.open311.authentication import open311_api_key
 from api.open311.errors import Open311Error, open311_exception_handler
-from api.open311.selectors import api_key_covers, open311_request_get, open311_requests_search
+from api.open311.renderers import GeoReportXMLRenderer
+from api.open311.selectors import (
+    api_key_covers,
+    open311_request_get,
+    open311_requests_search,
+    open311_services_changeset,
+)
 from api.open311.tokens import report_id_of, token_for
 from api.ratelimits import rate_limit_enforce
 from api.replica_reads import ReadsFromReplica
@@ -43,19 +51,40 @@ def _language() -> str:
     return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
 
 
+class FormatSuffixNegotiation(DefaultContentNegotiation):
+    """The path's ``.json`` or ``.xml`` is the format, as the standard says; a city system's Accept header
+    (often ``*/*``, sometimes ``application/json`` everywhere) must not turn a document into a 406."""
+
+    def select_renderer(self, request: Request, renderers: list[Any], format_suffix: str | None = None) -> Any:
+        renderer = next((r for r in renderers if r.format == (format_suffix or "json")), renderers[0])
+        return renderer, renderer.media_type
+
+
 class Open311View(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [JSONRenderer, GeoReportXMLRenderer]
+    content_negotiation_class = FormatSuffixNegotiation
+    # The XML document's root element and the element of each entry of a list (GeoReport v2's names).
+    xml_root = "service_requests"
+    xml_item: str | None = "request"
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return open311_exception_handler
 
+    def get_format_suffix(self, **kwargs: Any) -> str | None:
+        # Named "suffix", not DRF's "format": schema generators skip every ".{format}" path as a duplicate.
+        return kwargs.get("suffix")
+
 
 class DiscoveryView(Open311View):
+    xml_root, xml_item = "discovery", None
+
     @extend_schema(responses=documents.DiscoverySerializer, tags=_TAGS, auth=[], summary="Service discovery")
-    def get(self, request: Request) -> Response:
-        changeset = timezone.now().replace(microsecond=0).isoformat()
+    def get(self, request: Request, suffix: str = "json") -> Response:
+        # The last change of the services (categories added, renamed, retired), not the time of asking:
+        # clients compare changesets to know whether to fetch services again.
+        changeset = (open311_services_changeset() or timezone.now()).replace(microsecond=0).isoformat()
         return Response({
             "changeset": changeset,
             "contact": settings.OPEN311_CONTACT,
@@ -65,22 +94,26 @@ class DiscoveryView(Open311View):
                 "url": request.build_absolute_uri("/open311/v2/"),
                 "changeset": changeset,
                 "type": "production",
-                "formats": ["application/json"],
+                "formats": ["text/xml", "application/json"],
             }],
         })
 
 
 class ServiceListView(ReadsFromReplica, Open311View):
+    xml_root, xml_item = "services", "service"
+
     @extend_schema(responses=documents.ServiceSerializer(many=True), tags=_TAGS, auth=[], summary="Services")
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request, suffix: str = "json") -> Response:
         language = _language()
         return Response([documents.service_document(category, language) for category in category_list()])
 
 
 class ServiceDefinitionView(ReadsFromReplica, Open311View):
+    xml_root, xml_item = "service_definition", None
+
     @extend_schema(responses={200: documents.ServiceDefinitionSerializer, 404: _ERRORS[404]}, tags=_TAGS, auth=[],
                    summary="A service's definition (its attributes)")
-    def get(self, request: Request, service_code: str) -> Response:
+    def get(self, request: Request, service_code: str, suffix: str = "json") -> Response:
         return Response(documents.service_definition(_category(service_code, status_code=404)))
 
 
@@ -118,7 +151,7 @@ class RequestCollectionView(ReadsFromReplica, Open311View):
         responses={200: documents.ServiceRequestSerializer(many=True), 400: _ERRORS[400]},
         tags=_TAGS, auth=[], summary="Public service requests",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request, suffix: str = "json") -> Response:
         query = documents.SearchInputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -133,12 +166,15 @@ class RequestCollectionView(ReadsFromReplica, Open311View):
 
     @extend_schema(
         request={"application/x-www-form-urlencoded": documents.SubmitInputSerializer},
+        parameters=[OpenApiParameter("api_key", str, OpenApiParameter.QUERY, required=False,
+                                     description="The authority key, when not in the form")],
         responses={201: documents.SubmitAnswerSerializer(many=True), 400: _ERRORS[400], 403: _ERRORS[403]},
-        tags=_TAGS, auth=[], summary="Submit a service request (api_key in the form)",
+        tags=_TAGS, auth=[], summary="Submit a service request (api_key in the form or the query string)",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request, suffix: str = "json") -> Response:
         form = _submitted(request.data)
-        api_key = open311_api_key(form.get("api_key"))
+        # The standard puts api_key in the form; some clients send it in the query string of the POST.
+        api_key = open311_api_key(form.get("api_key") or request.query_params.get("api_key"))
         if api_key is None:
             raise Open311Error(403, _("Invalid or missing api_key."))
         request.open311_api_key = api_key
@@ -151,6 +187,8 @@ class RequestCollectionView(ReadsFromReplica, Open311View):
         kind = Report.Kind.INSECURITY if category.is_insecurity_factor else Report.Kind.INCIDENT
         if kind == Report.Kind.INSECURITY and not data.get("perception"):
             raise Open311Error(400, _("attribute[perception] is required for this service (1 to 5)."))
+        if kind == Report.Kind.INCIDENT and not data["description"]:
+            raise Open311Error(400, _("description is required for this service: describe what happened."))
         location = Point(data["long"], data["lat"], srid=4326)
         if not api_key_covers(api_key=api_key, point=location):
             raise Open311Error(403, _("This api_key may only place requests inside its jurisdictions."))
@@ -183,7 +221,7 @@ def _submit_answer(report: Report) -> dict[str, Any]:
 class RequestDetailView(ReadsFromReplica, Open311View):
     @extend_schema(responses={200: documents.ServiceRequestSerializer(many=True), 404: _ERRORS[404]},
                    tags=_TAGS, auth=[], summary="One public service request")
-    def get(self, request: Request, service_request_id: str) -> Response:
+    def get(self, request: Request, service_request_id: str, suffix: str = "json") -> Response:
         try:
             report = open311_request_get(service_request_id=service_request_id)
         except Report.DoesNotExist as exc:
@@ -194,7 +232,7 @@ class RequestDetailView(ReadsFromReplica, Open311View):
 class TokenView(ReadsFromReplica, Open311View):
     @extend_schema(responses={200: documents.TokenAnswerSerializer(many=True), 404: _ERRORS[404]},
                    tags=_TAGS, auth=[], summary="The service_request_id of a token, once public")
-    def get(self, request: Request, token: str) -> Response:
+    def get(self, request: Request, token: str, suffix: str = "json") -> Response:
         report_id = report_id_of(token)
         if report_id is None:
             raise Open311Error(404, _("Unknown token."))
@@ -207,7 +245,7 @@ class TokenView(ReadsFromReplica, Open311View):
 
 class NotFoundView(Open311View):
     @extend_schema(exclude=True)
-    def get(self, request: Request, rest: str = "") -> Response:
-        raise Open311Error(404, _("There is no such Open311 resource; only .json formats are served."))
+    def get(self, request: Request, rest: str = "", suffix: str | None = None) -> Response:
+        raise Open311Error(404, _("There is no such Open311 resource; documents end in .json or .xml."))
 
     post = get

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alerts.models import Subscription
@@ -83,9 +84,16 @@ class SubscriptionOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "label", "center", "radius_m", "categories", "created_at"]
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$",
+                      "example": "22:00"})
+class ClockTimeField(serializers.TimeField):
+    """A local wall-clock time answered as ``HH:MM``: not OpenAPI's ``time`` format, which needs seconds and
+    an offset that quiet hours do not have."""
+
+
 class QuietHoursSerializer(serializers.Serializer):
-    start = serializers.TimeField(format="%H:%M", help_text="Local time, e.g. 22:00")
-    end = serializers.TimeField(format="%H:%M", help_text="Local time, e.g. 07:00; may be earlier than start")
+    start = ClockTimeField(format="%H:%M", help_text="Local time, e.g. 22:00")
+    end = ClockTimeField(format="%H:%M", help_text="Local time, e.g. 07:00; may be earlier than start")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["start"] == attrs["end"]:

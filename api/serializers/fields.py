@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 POINT_SCHEMA = {
     "type": "object",
@@ -61,11 +62,22 @@ class GeoJSONPointField(serializers.Field):
 
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional controls (embeddings, overrides, isolates, marks) and zero-width characters. An override
+# (U+202E) makes a published text read differently from what was screened, and a zero-width character
+# inside a word hides it from the rules and makes an empty-looking text non-empty. Phones' keyboards insert
+# some of them by accident, so they are removed, not refused.
+_INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def text_without_invisible(text: str) -> str:
+    """``text`` without bidirectional-control and zero-width characters."""
+    return _INVISIBLE.sub("", text)
 
 
 @extend_schema_field(OpenApiTypes.STR)
 class PlainTextField(serializers.CharField):
-    """Plain text: control characters other than newlines and tabs are refused, not silently dropped."""
+    """Plain text: control characters other than newlines and tabs are refused, not silently dropped;
+    bidirectional controls and zero-width characters are removed before anything is stored."""
 
     default_error_messages = {"control": _("Text may not contain control characters.")}
 
@@ -73,7 +85,18 @@ class PlainTextField(serializers.CharField):
         value = super().to_internal_value(data)
         if _CONTROL.search(value):
             self.fail("control")
+        value = text_without_invisible(value)
+        if self.trim_whitespace:
+            value = value.strip()
         return value.replace("\r\n", "\n")
+
+    def run_validation(self, data: Any = empty) -> Any:
+        value = super().run_validation(data)
+        # A text of invisible characters only is empty once they are gone: the field's own rule for an
+        # empty text applies to it, as if it had been sent empty.
+        if value == "" and data not in ("", None, empty) and not self.allow_blank:
+            self.fail("blank")
+        return value
 
 
 _DATETIME = serializers.DateTimeField()

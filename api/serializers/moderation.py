@@ -7,11 +7,13 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.serializers.fields import PlainTextField
 from moderation.models import Case, Decision, RuleHit
+from moderation.selectors import rule_explanation
 
 
 class HitSerializer(serializers.Serializer):
@@ -24,6 +26,12 @@ class HitSerializer(serializers.Serializer):
 
 class StaffHitSerializer(HitSerializer):
     spans = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()))
+
+    def to_representation(self, hit: RuleHit) -> dict[str, Any]:
+        data = super().to_representation(hit)
+        # In the moderator's language (the request's), not the report's: the stored text is the fallback.
+        data["explanation"] = rule_explanation(code=hit.code, language=get_language()) or data["explanation"]
+        return data
 
 
 class ScreeningSerializer(serializers.Serializer):
@@ -72,7 +80,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="report.category.code")
     kind = serializers.CharField(source="report.kind")
     district = serializers.CharField(source="report.district.name", default=None)
-    claimed_by = serializers.CharField(source="claimed_by.username", default=None)
+    claimed_by = serializers.CharField(source="claimed_by.username", default=None, allow_null=True)
     hits = StaffHitSerializer(many=True)
     occurred_at = serializers.DateTimeField(source="report.occurred_at")
 
@@ -105,7 +113,8 @@ class MonthQuerySerializer(serializers.Serializer):
 
     def validate_month(self, value: str) -> date:
         match = _MONTH.match(value)
-        if not match:
+        if not match or int(match.group(1)) < 1:
+            # Year 0000 matches the pattern but is no date at all.
             raise serializers.ValidationError(_("Send a month as YYYY-MM, e.g. 2026-10."))
         return date(int(match.group(1)), int(match.group(2)), 1)
 

@@ -153,6 +153,10 @@ class ReportInputSerializer(serializers.Serializer):
                 errors["perception"] = [_("A perception score belongs to insecurity reports only.")]
             if attrs.get("factors"):
                 errors["factors"] = [_("Factors belong to insecurity reports only.")]
+            # An incident is a factual claim that moderators, partners and, once redacted, readers of
+            # alerts rely on; a category alone is not one.
+            if not attrs.get("description"):
+                errors["description"] = [_("Describe what happened.")]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -27,6 +27,7 @@ from reports.services import device_alert_settings_update
 
 # Published points never change (noise is drawn once and stored), so a short private cache is safe.
 _CACHE = {"Cache-Control": "private, max-age=30"}
+GEOJSON_CONTENT_TYPE = "application/geo+json"
 
 
 def _language(request: Request) -> str:
@@ -41,7 +42,8 @@ class AlertListView(APIView):
 
     permission_classes = [IsDevice]
 
-    @extend_schema(parameters=[AlertQuerySerializer], responses=AlertCollectionSerializer, tags=["alerts"],
+    @extend_schema(parameters=[AlertQuerySerializer],
+                   responses={(200, GEOJSON_CONTENT_TYPE): AlertCollectionSerializer}, tags=["alerts"],
                    operation_id="api_v1_alerts_list")
     def get(self, request: Request) -> Response:
         rate_limit_enforce(request, scope="alert_list_device", key=BY_PRINCIPAL)
@@ -51,18 +53,19 @@ class AlertListView(APIView):
         alerts = alert_list_near(point=Point(data["lng"], data["lat"], srid=4326), radius_m=data["radius_m"])
         language, time_zone = _language(request), request.user.time_zone
         features = [alert_feature(alert_public(alert), language=language, time_zone=time_zone) for alert in alerts]
-        return Response({"type": "FeatureCollection", "features": features}, headers=_CACHE)
+        return Response({"type": "FeatureCollection", "features": features}, headers=_CACHE,
+                        content_type=GEOJSON_CONTENT_TYPE)
 
 
 class AlertDetailView(APIView):
     permission_classes = [IsDevice]
 
-    @extend_schema(responses=AlertFeatureSerializer, tags=["alerts"])
+    @extend_schema(responses={(200, GEOJSON_CONTENT_TYPE): AlertFeatureSerializer}, tags=["alerts"])
     def get(self, request: Request, alert_id: str) -> Response:
         feature = alert_feature(
             alert_public(alert_get(alert_id=alert_id)), language=_language(request), time_zone=request.user.time_zone
         )
-        return Response(feature, headers=_CACHE)
+        return Response(feature, headers=_CACHE, content_type=GEOJSON_CONTENT_TYPE)
 
 
 class AlertSettingsView(APIView):

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
+from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -111,7 +112,13 @@ def _immutable(response: HttpResponse, *, etag: str) -> HttpResponse:
 
 
 def _not_modified(request: Request, etag: str) -> bool:
-    return f'"{etag}"' in request.headers.get("If-None-Match", "")
+    """RFC 9110's If-None-Match: a list of tags or ``*``, compared weakly (a proxy that compressed the body
+    may have turned the tag into ``W/"…"``)."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    tags = parse_etags(header)
+    return tags == ["*"] or any(tag.removeprefix("W/") == f'"{etag}"' for tag in tags)
 
 
 class ReleaseListView(MapsView):
@@ -155,8 +162,8 @@ class ReleaseGeoJSONView(ReleaseFileView):
     def payload(self, release: Release, viewer: MapViewer) -> bytes:
         return release_geojson_for(release, viewer)
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection")},
-                   tags=["maps"])
+    @extend_schema(responses={(200, "application/geo+json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection, one hexagon per published cell")}, tags=["maps"])
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         return super().get(request, **kwargs)
 
@@ -169,8 +176,8 @@ class ReleaseCSVView(ReleaseFileView):
     def payload(self, release: Release, viewer: MapViewer) -> bytes:
         return release_csv_for(release, viewer)
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.STR, description="CSV, one row per cell")},
-                   tags=["maps"])
+    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR,
+                                                                 description="CSV, one row per cell")}, tags=["maps"])
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         return super().get(request, **kwargs)
 
@@ -178,13 +185,17 @@ class ReleaseCSVView(ReleaseFileView):
 class TileView(MapsView):
     endpoint = "tile"
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="Mapbox vector tile")},
+    @extend_schema(responses={(200, MVT_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY,
+                                                                       description="Mapbox vector tile")},
                    tags=["maps"])
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         release, path = self.release(TilePathSerializer, kwargs, files=False)
         viewer = _viewer(request)
-        tile = release_tile(release=release, z=path["z"], x=path["x"], y=path["y"], viewer=viewer)
         tag = f"{release.content_hash[:32]}-{path['z']}-{path['x']}-{path['y']}" + (
             f"-j{'.'.join(map(str, viewer.jurisdiction_ids or ()))}" if viewer.restricted else ""
         )
+        # The tag names the release, the tile and the viewer's cut: a match needs no tile at all.
+        if _not_modified(request, tag):
+            return _immutable(HttpResponse(status=304), etag=tag)
+        tile = release_tile(release=release, z=path["z"], x=path["x"], y=path["y"], viewer=viewer)
         return _immutable(HttpResponse(tile, content_type=MVT_CONTENT_TYPE), etag=tag)

@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import LimitOffsetPagination
@@ -32,8 +32,9 @@ from api.serializers.moderation import (
     ScreeningSerializer,
 )
 from api.serializers.reports import ReportOutputSerializer
+from maps.selectors import transparency_release_get
 from moderation.engine import Draft, screen
-from moderation.selectors import queue_list, transparency_month
+from moderation.selectors import queue_list
 from moderation.services import case_claim, case_photo_view, case_view
 from reports.photo_storage import photo_stream
 from reports.selectors import report_get_for
@@ -86,6 +87,8 @@ class QueuePagination(LimitOffsetPagination):
 
 class QueueView(APIView):
     permission_classes = [Moderator]
+    # Read by the schema only (the view paginates by hand): the list is documented as its envelope.
+    pagination_class = QueuePagination
 
     @extend_schema(parameters=[QueueQuerySerializer], responses=CaseSummarySerializer(many=True), tags=["moderation"])
     def get(self, request: Request) -> Response:
@@ -190,15 +193,20 @@ class TransparencyView(ReadsFromReplica, APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(parameters=[MonthQuerySerializer], tags=["moderation"],
-                   responses={200: {"type": "object", "description": "Figures per district; counts under 10 as '<10'"}})
-    def get(self, request: Request) -> Response:
+                   responses={200: {"type": "object", "description": "A closed month's stored release: figures per "
+                                    "district, differentially private; counts under 10 as '<10'"},
+                              304: None})
+    def get(self, request: Request) -> HttpResponse:
         query = MonthQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        month = query.validated_data["month"]
-        return Response(
-            {"month": f"{month:%Y-%m}", "districts": transparency_month(month)},
-            headers={"Cache-Control": "public, max-age=3600"},
-        )
+        release = transparency_release_get(month=query.validated_data["month"])
+        # The stored bytes never change, so their hash is a strong validator.
+        etag = f'"{release.content_hash}"'
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=86400"}
+        candidates = {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}
+        if etag in candidates or "*" in candidates:
+            return HttpResponse(status=304, headers=headers)
+        return HttpResponse(bytes(release.document), content_type="application/json", headers=headers)
 
 
 def _uuid(value: str) -> uuid.UUID:

@@ -23,12 +23,21 @@ from api.ratelimits import BY_IP, rate_limit_enforce
 from api.serializers.referrals import PartnerStatusInputSerializer, PartnerStatusOutputSerializer
 from referrals.models import Referral
 from referrals.selectors import referral_for_partner_update
-from referrals.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureInvalid, signature_verify
+from referrals.services import partner_event_claim
+from referrals.signatures import (
+    EVENT_ID_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    SignatureInvalid,
+    request_signature_verify,
+)
 from workflows.referral_news import report_referral_status_update
 
 _REFUSALS = {
-    "missing": lambda: _("Sign the request: send the %(timestamp)s and %(signature)s headers.")
-    % {"timestamp": TIMESTAMP_HEADER, "signature": SIGNATURE_HEADER},
+    "missing": lambda: _("Sign the request: send the %(event)s, %(timestamp)s and %(signature)s headers.")
+    % {"event": EVENT_ID_HEADER, "timestamp": TIMESTAMP_HEADER, "signature": SIGNATURE_HEADER},
+    "event": lambda: _("%(header)s must be at most 100 printable ASCII characters.") % {"header": EVENT_ID_HEADER},
+    "scheme": lambda: _("Sign with the v2 scheme (method, path, timestamp, event id and body); v1 is refused here."),
     "timestamp": lambda: _("%(header)s must be the time in Unix seconds.") % {"header": TIMESTAMP_HEADER},
     "stale": lambda: _("The timestamp is more than five minutes away from now; sign the request again."),
     # An unknown referral reads the same as a bad signature, so nobody learns which referrals exist.
@@ -41,12 +50,14 @@ def _verify_signature(request: Request, referral: Referral | None) -> Referral:
     try:
         if referral is None:
             raise SignatureInvalid("mismatch", "unknown referral")
-        signature_verify(
-            secret=referral.partner.signing_secret, timestamp=request.headers.get(TIMESTAMP_HEADER),
+        event_id = request_signature_verify(
+            secret=referral.partner.signing_secret, method=request.method or "", path=request.path,
+            timestamp=request.headers.get(TIMESTAMP_HEADER), event_id=request.headers.get(EVENT_ID_HEADER),
             signature=request.headers.get(SIGNATURE_HEADER), body=body, now=time.time(),
         )
     except SignatureInvalid as refusal:
         raise exceptions.AuthenticationFailed(_REFUSALS[refusal.code]()) from refusal
+    partner_event_claim(partner_id=referral.partner_id, event_id=event_id)
     return referral
 
 
@@ -62,10 +73,13 @@ class PartnerReferralStatusView(APIView):
         request=PartnerStatusInputSerializer,
         responses=PartnerStatusOutputSerializer,
         parameters=[
+            OpenApiParameter(EVENT_ID_HEADER, str, OpenApiParameter.HEADER, required=True,
+                             description="the partner's id of this update (a UUID); a second use is refused"),
             OpenApiParameter(TIMESTAMP_HEADER, str, OpenApiParameter.HEADER, required=True,
                              description="Unix seconds; refused when more than five minutes from now"),
             OpenApiParameter(SIGNATURE_HEADER, str, OpenApiParameter.HEADER, required=True,
-                             description='"v1=" + hex HMAC-SHA256(signing secret, timestamp + "." + raw body)'),
+                             description='"v2=" + hex HMAC-SHA256(signing secret, "v2\\n" + method + "\\n" + path'
+                                         ' + "\\n" + timestamp + "\\n" + event id + "\\n" + raw body)'),
         ],
         auth=[],
         tags=["partners"],

@@ -32,7 +32,8 @@ class CategoryListView(PublicView):
 
 
 class ServiceAreaView(PublicView):
-    @extend_schema(responses={200: {"type": "object", "description": "GeoJSON Feature"}}, tags=["reference"])
+    @extend_schema(responses={(200, "application/geo+json"): {"type": "object", "description": "GeoJSON Feature"}},
+                   tags=["reference"])
     def get(self, request: Request) -> Response:
         area = service_area_active()
         if area is None:

@@ -77,6 +77,8 @@ def _photos(uploads: list[UploadedFile]) -> list[SanitizedPhoto]:
 
 class ReportCollectionView(APIView):
     permission_classes = [IsDevice]
+    # Read by the schema only (the view paginates by hand): the list is documented as its envelope.
+    pagination_class = OwnReportsPagination
     parser_classes = [BoundedJSONParser, MultiPartParser]
 
     @extend_schema(responses=ReportOutputSerializer(many=True), tags=["reports"])

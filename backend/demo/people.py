@@ -21,17 +21,22 @@ DEMO_EMAIL_DOMAIN = "demo.lantern.invalid"
 DEMO_API_KEY_NAME = "City of Ghent (demo)"
 DEMO_API_KEY = "demo-authority-key"
 # Demo partners point at the discard port, which nothing answers locally: their referrals retry, as real ones
-# would while a partner is down. The shared secret is published, like the demo passwords.
-DEMO_PARTNER_SECRET = "lantern-demo-partner-secret"  # noqa: S105 - a published demo secret
+# would while a partner is down. Each has its own secret (published, like the demo passwords): with one
+# shared secret, any demo partner could sign news about another's referrals.
+_OLD_SHARED_DEMO_SECRET = "lantern-demo-partner-secret"  # noqa: S105 - the published one every demo partner had
 DEMO_PARTNERS: tuple[dict[str, Any], ...] = (
     {"name": "Ghent Police North (demo)", "kind": "police", "channel": "webhook",
+     "secret": "lantern-demo-police-north-secret",
      "endpoint": "http://127.0.0.1:9/referrals/police-north", "jurisdictions": (POLICE_NORTH,)},
     {"name": "Ghent Police South (demo)", "kind": "police", "channel": "webhook",
+     "secret": "lantern-demo-police-south-secret",
      "endpoint": "http://127.0.0.1:9/referrals/police-south", "jurisdictions": (POLICE_SOUTH,)},
     {"name": "Victim Support Ghent (demo)", "kind": "victim_support", "channel": "email",
+     "secret": "lantern-demo-victim-support-secret",
      "endpoint": f"victim-support@{DEMO_EMAIL_DOMAIN}", "jurisdictions": (MUNICIPALITY,),
      "languages": ["nl", "fr", "en"]},
     {"name": "City of Ghent street services (demo)", "kind": "municipal_service", "channel": "open311",
+     "secret": "lantern-demo-street-services-secret",
      "endpoint": "http://127.0.0.1:9/open311/v2/", "jurisdictions": (MUNICIPALITY,),
      "categories": ("insecurity.poor_lighting", "insecurity.neglected_place", "antisocial.littering",
                     "property.vandalism")},
@@ -79,10 +84,14 @@ def partners_load(*, say: Say) -> None:
             name=spec["name"],
             defaults={
                 "kind": spec["kind"], "channel": spec["channel"], "endpoint": spec["endpoint"],
-                "signing_secret": DEMO_PARTNER_SECRET, "languages": spec.get("languages", []),
+                "signing_secret": spec["secret"], "languages": spec.get("languages", []),
                 "open311_api_key": DEMO_API_KEY if spec["channel"] == "open311" else "",
             },
         )
+        if partner.signing_secret == _OLD_SHARED_DEMO_SECRET:
+            # A demo seeded before the partners had their own secrets: give each its own now.
+            partner.signing_secret = spec["secret"]
+            partner.save(update_fields=["signing_secret", "updated_at"])
         if created:
             partner.jurisdictions.set(Jurisdiction.objects.filter(name__in=spec["jurisdictions"]))
             partner.categories.set(Category.objects.filter(code__in=spec.get("categories", ())))

@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from moderation.normal_form import leet_folded
 from moderation.rules.folding import Folded, fold
 from moderation.rules.lexicon import Lexicon, content_matcher, descriptor_matcher, is_signal_key
-from moderation.rules.phrases import PhraseMatch
+from moderation.rules.phrase_matchers import PhraseMatch
 
 Span = tuple[int, int]
 
@@ -71,8 +72,9 @@ class Document:
 
     @cached_property
     def padded(self) -> str:
-        """The folded text after one space: what the phrase layers scan (see ``PhraseMatcher``)."""
-        return " " + self.lowered
+        """The folded text after one space, leetspeak undone inside words ("p1keys"): what the phrase layers
+        scan (see ``PhraseMatcher``). Same length as the folded text, so positions are shared."""
+        return " " + leet_folded(self.lowered)
 
     @cached_property
     def _content(self) -> tuple[list[Term], list[Term]]:

@@ -19,9 +19,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moderation.normal_form import NumberWords, number_words_compile
 from moderation.rules.folding import fold_term
-from moderation.rules.phrases import Entry, LayeredMatcher, PhraseCompiler, PhraseError, PhraseMatcher
+from moderation.rules.frame_forms import BUILD_COMMAND, FORMS_DIRECTORY, stored_forms
+from moderation.rules.phrase_matchers import Entry, LayeredMatcher, PhraseMatcher
+from moderation.rules.phrases import PhraseCompiler, PhraseError
 from moderation.rules.reasons import REASONS, REDACTED_CODES
+
+# The slots of the intent frames (moderation/rules/frames.py); lemma slots are expanded to every form.
+FRAME_SLOTS: tuple[str, ...] = (
+    "call",
+    "target",
+    "second_person",
+    "harm_lemmas",
+    "detain_lemmas",
+    "until_we",
+    "lesson",
+    "publish_lemmas",
+    "exposed",
+    "audience",
+    "euphemism",
+    "weapons",
+    "consequence",
+    "hospital",
+    "future",
+    "soon",
+    "incite",
+)
+FRAME_LEMMA_SLOTS = {"harm_lemmas": "harm", "detain_lemmas": "detain", "publish_lemmas": "publish"}
+# Slots of common words ("him", "you", "every"): looked for only around the other slots' words, in the
+# sentence, never by the phrase scan of the whole report (they would match at every other word).
+FRAME_CONTEXT_SLOTS = ("call", "target", "second_person", "audience", "soon", "incite")
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 
@@ -58,6 +86,12 @@ SCHEMA: dict[str, dict[str, type] | type] = {
         "not_names": list,
         "plate_cues": list,
         "phone_cues": list,
+        "institution_cues": list,
+        "office_titles": list,
+        "venue_words": list,
+        "venue_articles": list,
+        "public_names": list,
+        "handle_cues": list,
     },
     "address": {
         "street_types": list,
@@ -68,6 +102,14 @@ SCHEMA: dict[str, dict[str, type] | type] = {
         "after_number": list,
         "not_after_number": list,
         "common_word_types": list,
+    },
+    "frames": dict.fromkeys(FRAME_SLOTS, list),
+    "normal_form": {
+        "number_morphemes": list,
+        "small_numbers": list,
+        "number_joiners": list,
+        "at_words": list,
+        "dot_words": list,
     },
     "explanations": dict.fromkeys(REASONS, str),
     "placeholders": dict.fromkeys(sorted(REDACTED_CODES), str),
@@ -104,6 +146,7 @@ class Lexicon:
     not_names: frozenset[str]
     street_words: frozenset[str]
     address: AddressGrammar
+    number_words: NumberWords
     explanations: Mapping[str, str] = field(repr=False)
     placeholders: Mapping[str, str] = field(repr=False)
 
@@ -172,6 +215,12 @@ def _lexicon_build(language: str, data: Mapping[str, Any]) -> Lexicon:
         not_names=_folded_set(pii["not_names"]) | street_words,
         street_words=street_words,
         address=_address_grammar(language, data),
+        number_words=number_words_compile(
+            language,
+            data["normal_form"]["number_morphemes"],
+            data["normal_form"]["small_numbers"],
+            data["normal_form"]["number_joiners"],
+        ),
         explanations=data["explanations"],
         placeholders=data["placeholders"],
     )
@@ -217,15 +266,65 @@ def _vocabulary_entries(language: str, directory: Path) -> list[tuple[str, str]]
     entries: list[tuple[str, str]] = []
     for key in ("protected", "suspicion", "exempt"):
         entries.extend((f"profiling.{key}", phrase) for phrase in profiling[key])
-    for key in ("name_cues", "plate_cues", "phone_cues"):
+    for key in _PII_VOCABULARY:
         entries.extend((f"pii.{key}", phrase) for phrase in data["pii"][key])
+    entries.extend(("number.word", phrase) for phrase in _number_phrases(data["normal_form"]))
+    frames = data["frames"]
+    for slot in FRAME_SLOTS:
+        if slot in FRAME_CONTEXT_SLOTS:
+            continue
+        if slot in FRAME_LEMMA_SLOTS:
+            key = f"frame.{FRAME_LEMMA_SLOTS[slot]}"
+            entries.extend((key, form) for form in _lemma_forms(language, slot, frames[slot], directory))
+        else:
+            entries.extend((f"frame.{slot}", phrase) for phrase in frames[slot])
     # Titles, for names after a lower-case title ("la signora Ferraro"): one-letter and two-letter titles
     # that are also ordinary words ("m", "me") would only be noise.
     entries.extend(("pii.titles", title) for title in data["pii"]["titles"] if title.rstrip(".") not in _WORD_TITLES)
     return entries
 
 
+def _lemma_forms(language: str, slot: str, lemmas: Sequence[str], directory: Path) -> list[str]:
+    stored = stored_forms(language, directory)
+    forms: list[str] = []
+    for lemma in (lemma.strip() for lemma in lemmas):
+        if not lemma:
+            continue
+        if lemma not in stored:
+            # A lexicon edited without its forms: refused, rather than matching the bare lemma only.
+            raise LexiconError(
+                f"{language}.json, frames.{slot}: no stored forms for {lemma!r} in "
+                f"{FORMS_DIRECTORY}/{language}.json; run {BUILD_COMMAND}"
+            )
+        forms.extend(stored[lemma])
+    return sorted(set(forms))
+
+
 _WORD_TITLES = frozenset({"m", "me"})
+# Number words as the phrase scan finds them, so that a report without any is not split into words to look:
+# every morpheme but the joining ones and the articles, and the longer ones also as the start of a
+# compound ("drei*" for "dreiundzwanzig", "vent*" for "ventitré").
+_NUMBER_ARTICLES = frozenset({"one", "un", "une", "uno", "una", "ein", "eine", "een", "und", "en", "ën", "oh"})
+
+
+def _number_phrases(section: Mapping[str, Any]) -> list[str]:
+    phrases: list[str] = []
+    for morpheme in section["number_morphemes"]:
+        word = morpheme.strip().lower()
+        if not word or word in _NUMBER_ARTICLES:
+            continue
+        phrases.append(f"{word}*" if len(word) >= 4 else word)
+    return phrases
+# Cue words of the pii section found by the phrase scan (the others are word sets, checked directly).
+_PII_VOCABULARY = (
+    "name_cues",
+    "plate_cues",
+    "phone_cues",
+    "institution_cues",
+    "office_titles",
+    "venue_words",
+    "handle_cues",
+)
 
 
 def is_signal_key(key: str) -> bool:

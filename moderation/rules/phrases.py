@@ -34,9 +34,17 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from moderation.rules.folding import fold_term
+from moderation.rules.phrase_matchers import (
+    Entry,
+    LayeredMatcher,
+    PhraseMatcher,
+    Trie,
+    trie_copy,
+    trie_merge,
+    trie_regex,
+)
 
 # Between two words of a phrase: spaces, apostrophes, hyphens, commas, quotes. Bounded, and disjoint from
 # \w. A match that spans a sentence end ("...kill. You...") is dropped after matching: a character class
@@ -53,8 +61,6 @@ _NUMBER = _DIGITS + r"(?:[.,]\d{1,3}){0,4}(?!\d)"
 # Every compiled layer starts with the non-word character before a phrase (texts are scanned with a space
 # in front): see PhraseMatcher.
 _PREFIX = r"\W"
-# The separator that switches the first layer of a LayeredMatcher off at one position (see there).
-BLOCK = "\x00"
 _UNBLOCKED = r"(?<!\x00)"
 _UNBLOCKED_AFTER_ONE = r"(?<!\x00.)"
 MAX_GAP = 8
@@ -71,178 +77,6 @@ _MAX_SPLIT_COPIES = 12_000
 
 class PhraseError(ValueError):
     """A phrase in a lexicon file cannot be compiled; the message names the phrase."""
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """What a matched phrase stands for: a lexicon key (a rule code, "descriptor.clothing", ...)."""
-
-    language: str
-    key: str
-    phrase: str
-    capitalised: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PhraseMatch:
-    start: int
-    end: int
-    entries: tuple[Entry, ...]
-
-
-class PhraseMatcher:
-    """All phrases of a layer in one compiled expression; ``find`` returns every (overlapping) match.
-
-    The expression starts with a non-word character and is run over the text with a space in front
-    (``padded``): a pattern that starts with a character class lets the regex engine skip, in C, to the
-    next word start, where a pattern starting with a lookbehind is tried at every character.
-    """
-
-    def __init__(self, pattern: re.Pattern[str], leaves: Sequence[tuple[Entry, ...]]) -> None:
-        self.pattern = pattern
-        self.leaves = leaves
-
-    def find(self, folded: str) -> list[PhraseMatch]:
-        return self.scan(" " + folded)
-
-    def scan(self, padded: str) -> list[PhraseMatch]:
-        """Matches in ``padded`` (the folded text after one space), as positions in the folded text."""
-        found: list[PhraseMatch] = []
-        search = self.pattern.search
-        position = 0
-        sentence_end = _SENTENCE_END.search
-        while (match := search(padded, position)) is not None:
-            start, end = match.span()
-            if sentence_end(padded, start + 1, end) is None:
-                found.append(PhraseMatch(start, end - 1, self.leaves[match.lastindex or 0]))
-            # Restart just after the start, not after the end: a phrase of another rule may begin inside
-            # this one ("we'll find him and teach him a lesson").
-            position = start + 1
-        return found
-
-    def match_at(self, padded: str, start: int) -> PhraseMatch | None:
-        """The match starting at folded position ``start``, if any (same rules as ``scan``)."""
-        match = self.pattern.match(padded, start)
-        if match is None or _SENTENCE_END.search(padded, start + 1, match.end()) is not None:
-            return None
-        return PhraseMatch(start, match.end() - 1, self.leaves[match.lastindex or 0])
-
-
-class LayeredMatcher:
-    """Two layers of phrases (signals and vocabulary) in one scan, with the results of two separate scans.
-
-    One expression shares the first character of both layers' phrases, then tries the first layer's rest
-    before the second's. Scanning once instead of twice saves a third of the time, because most of a
-    scan's cost is trying first characters at every word. A regex reports one match per position, so at a
-    position where one layer matched, the other layer is asked on its own:
-
-    * where the first layer matched, the same expression is matched again at that position with the first
-      layer switched off: its phrases only match after a separator that is not ``BLOCK``, and the text is
-      given with ``BLOCK`` as the separator there. (One expression instead of two saves compiling the
-      vocabulary twice.)
-    * where the second layer matched, the first layer's phrases that start with a class or a number (the
-      only ones the second layer's match can hide) are matched on their own.
-
-    Together that is exactly what two separate scans report, for the price of one scan and a few matches.
-    """
-
-    def __init__(
-        self,
-        pattern: re.Pattern[str],
-        leaves: Sequence[tuple[Entry, ...]],
-        first_layer: Sequence[bool],
-        first_opaque: PhraseMatcher | None,
-    ) -> None:
-        self.pattern = pattern
-        self.leaves = leaves
-        self.first_layer = first_layer
-        self.first_opaque = first_opaque
-
-    def scan(self, padded: str) -> list[PhraseMatch]:
-        if BLOCK in padded:
-            padded = padded.replace(BLOCK, " ")
-        found: list[PhraseMatch] = []
-        search = self.pattern.search
-        position = 0
-        sentence_end = _SENTENCE_END.search
-        while (match := search(padded, position)) is not None:
-            start, end = match.span()
-            leaf = match.lastindex or 0
-            if sentence_end(padded, start + 1, end) is None:
-                found.append(PhraseMatch(start, end - 1, self.leaves[leaf]))
-            if self.first_layer[leaf]:
-                hidden = self._second_at(padded, start)
-            else:
-                hidden = None if self.first_opaque is None else self.first_opaque.match_at(padded, start)
-            if hidden is not None:
-                found.append(hidden)
-            position = start + 1
-        return found
-
-    def _second_at(self, padded: str, start: int) -> PhraseMatch | None:
-        blocked = padded[:start] + BLOCK + padded[start + 1 :]
-        match = self.pattern.match(blocked, start)
-        if match is None or _SENTENCE_END.search(padded, start + 1, match.end()) is not None:
-            return None
-        return PhraseMatch(start, match.end() - 1, self.leaves[match.lastindex or 0])
-
-
-class _Trie:
-    __slots__ = ("children", "terminal")
-
-    def __init__(self) -> None:
-        self.children: dict[str, _Trie] = {}
-        self.terminal: list[Entry] | None = None
-
-    def add(self, atoms: Sequence[str], entry: Entry | None) -> None:
-        node = self
-        for atom in atoms:
-            node = node.children.setdefault(atom, _Trie())
-        if node.terminal is None:
-            node.terminal = []
-        if entry is not None and entry not in node.terminal:
-            node.terminal.append(entry)
-
-
-def _copy(node: _Trie) -> _Trie:
-    """A deep copy of ``node``."""
-    copied = _Trie()
-    copied.terminal = None if node.terminal is None else list(node.terminal)
-    copied.children = {atom: _copy(child) for atom, child in node.children.items()}
-    return copied
-
-
-def _merge(target: _Trie, source: _Trie) -> None:
-    """Add every path of ``source`` to ``target`` (``source``'s nodes may end up shared: pass a copy)."""
-    if source.terminal is not None:
-        if target.terminal is None:
-            target.terminal = []
-        target.terminal.extend(entry for entry in source.terminal if entry not in target.terminal)
-    for atom, child in source.children.items():
-        if atom in target.children:
-            _merge(target.children[atom], child)
-        else:
-            target.children[atom] = child
-
-
-def _trie_regex(node: _Trie, leaves: list[tuple[Entry, ...]] | None) -> str:
-    """The regex for ``node``; with ``leaves``, each end of a phrase becomes an empty capturing group."""
-    # Single characters first, "not followed by" checks (which consume nothing) after everything that
-    # consumes, and the end of a phrase last: the longest phrase wins at a position.
-    ordered = sorted(node.children.items(), key=lambda item: (item[0].startswith("(?!"), len(item[0]) > 2, item[0]))
-    alternatives = [atom + _trie_regex(child, leaves) for atom, child in ordered]
-    if node.terminal is not None:
-        if leaves is None:
-            alternatives.append("")
-        else:
-            leaves.append(tuple(node.terminal))
-            alternatives.append("()")
-    if len(alternatives) == 1:
-        return alternatives[0]
-    if leaves is None and "" in alternatives and len(alternatives) == 2:
-        other = next(a for a in alternatives if a)
-        return f"(?:{other})?"
-    return "(?:" + "|".join(alternatives) + ")"
 
 
 class PhraseCompiler:
@@ -266,8 +100,8 @@ class PhraseCompiler:
         self._starts: dict[str | None, set[str]] | None = None
         self._classes = classes
         self._class_cache: dict[tuple[str, str], str] = {}
-        self._class_tries: dict[str, _Trie] = {}
-        self._trie = _Trie()
+        self._class_tries: dict[str, Trie] = {}
+        self._trie = Trie()
         self._count = 0
 
     def add(self, phrase: str, entry: Entry) -> None:
@@ -378,20 +212,20 @@ class PhraseCompiler:
             if class_trie.terminal is not None or any(len(first) > 2 for first in class_trie.children):
                 continue
             copies = len(class_trie.children) - 1
-            if copies * len(_trie_regex(root.children[atom], None)) > _MAX_SPLIT_COPIES:
+            if copies * len(trie_regex(root.children[atom], None)) > _MAX_SPLIT_COPIES:
                 continue
             subtree = root.children.pop(atom)
             for first, node in class_trie.children.items():
-                child = root.children.setdefault(first, _Trie())
-                rest = "(?:" + _trie_regex(node, None) + ")" if node.children or node.terminal is None else ""
+                child = root.children.setdefault(first, Trie())
+                rest = "(?:" + trie_regex(node, None) + ")" if node.children or node.terminal is None else ""
                 # A copy per letter: a node shared by two parents would receive phrases meant for one.
                 if not rest:
                     # The class word is this one character: the phrase continues right here.
-                    _merge(child, _copy(subtree))
+                    trie_merge(child, trie_copy(subtree))
                 elif rest in child.children:
-                    _merge(child.children[rest], _copy(subtree))
+                    trie_merge(child.children[rest], trie_copy(subtree))
                 else:
-                    child.children[rest] = _copy(subtree)
+                    child.children[rest] = trie_copy(subtree)
 
     def build(self) -> PhraseMatcher:
         self._flush()
@@ -399,7 +233,7 @@ class PhraseCompiler:
         leaves: list[tuple[Entry, ...]] = [()]
         if not self._trie.children:
             return PhraseMatcher(re.compile(r"(?!)"), leaves)
-        body = _trie_regex(self._trie, leaves)
+        body = trie_regex(self._trie, leaves)
         return PhraseMatcher(re.compile(_PREFIX + body), leaves)
 
     def build_layered(self, second: PhraseCompiler) -> LayeredMatcher:
@@ -412,13 +246,13 @@ class PhraseCompiler:
         first_layer = [False]
         alternatives = []
 
-        def rest(child: _Trie, layer: bool) -> str:
+        def rest(child: Trie, layer: bool) -> str:
             before = len(leaves)
-            regex = _trie_regex(child, leaves)
+            regex = trie_regex(child, leaves)
             first_layer.extend([layer] * (len(leaves) - before))
             return regex
 
-        # Single characters first, as in _trie_regex: the shared first characters, then opaque atoms
+        # Single characters first, as in trie_regex: the shared first characters, then opaque atoms
         # (a class or a number at the start of a phrase), which the first layer does not share, since its
         # block must be checked before the atom.
         atoms = sorted({*self._trie.children, *second._trie.children}, key=lambda atom: (len(atom) > 2, atom))
@@ -437,12 +271,12 @@ class PhraseCompiler:
                 rests.append(rest(other, False))
             alternatives.append(atom + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")"))
         body = "(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)"
-        opaque = _Trie()
+        opaque = Trie()
         opaque.children = {atom: child for atom, child in self._trie.children.items() if len(atom) > 2}
         first_opaque = None
         if opaque.children:
             opaque_leaves: list[tuple[Entry, ...]] = [()]
-            first_opaque = PhraseMatcher(re.compile(_PREFIX + _trie_regex(opaque, opaque_leaves)), opaque_leaves)
+            first_opaque = PhraseMatcher(re.compile(_PREFIX + trie_regex(opaque, opaque_leaves)), opaque_leaves)
         return LayeredMatcher(re.compile(_PREFIX + body), leaves, first_layer, first_opaque)
 
     # -- phrase to atoms ------------------------------------------------------------------------------
@@ -540,11 +374,11 @@ class PhraseCompiler:
         alternatives = self._classes.get(language, {}).get(name)
         if not alternatives:
             raise PhraseError(f"unknown class {{{name}}} in {phrase!r} ({language})")
-        trie = _Trie()
+        trie = Trie()
         for alternative in alternatives:
             for atoms, _ in self._atom_sequences(alternative, language, (*stack, name)):
                 trie.add(atoms, None)
-        regex = "(?:" + _trie_regex(trie, None) + ")"
+        regex = "(?:" + trie_regex(trie, None) + ")"
         self._class_cache[key] = regex
         self._class_tries[regex] = trie
         return regex
@@ -558,13 +392,13 @@ def _stem_overlap(stems_from: set[str], words: set[str]) -> bool:
 
 def literal_alternation(words: Iterable[str]) -> str:
     """One prefix-tree regex (no groups, no boundaries) matching any of ``words`` literally."""
-    trie = _Trie()
+    trie = Trie()
     for word in words:
         if word:
             trie.add([re.escape(char) for char in word], None)
     if not trie.children:
         return "(?!)"
-    return "(?:" + _trie_regex(trie, None) + ")"
+    return "(?:" + trie_regex(trie, None) + ")"
 
 
 def _split_literal(piece: str) -> list[str]:

@@ -187,9 +187,9 @@ def test_a_failure_while_alerting_never_loses_the_report(service_area, monkeypat
     import alerts.services
 
     def broken(*args, **kwargs):
-        raise RuntimeError("noise source unavailable")
+        raise RuntimeError("H3 unavailable")
 
-    monkeypatch.setattr(alerts.services, "planar_laplace", broken)
+    monkeypatch.setattr(alerts.services, "cell_of", broken)
     published_report(device=trusted_device(), category="violence.robbery")
     report = published_report(device=trusted_device(), category="violence.robbery", location=NEARBY)
     assert Report.objects.filter(pk=report.pk, status=Report.Status.PUBLISHED).exists()

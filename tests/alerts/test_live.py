@@ -142,6 +142,25 @@ def test_invalid_subscriptions_are_answered_with_an_error_and_join_nothing(servi
     assert answer["code"] in {"invalid-cells", "unknown-action"}
 
 
+@pytest.mark.parametrize(
+    ("message", "dutch"),
+    [({"action": "subscribe", "cells": ["not-a-cell"]}, "cells moet een lijst zijn van maximaal 50"),
+     ({"action": "dance"}, "Stuur {")],
+)
+def test_it_answers_error_frames_in_the_devices_language(service_area, message, dutch):
+    _, token = device_register(platform="android", locale="nl-BE")
+
+    async def scenario() -> dict:
+        socket = _socket(token)
+        await socket.connect()
+        await socket.send_json_to(message)
+        answer = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return answer
+
+    assert async_to_sync(scenario)()["detail"].startswith(dutch)
+
+
 def test_a_device_flooding_subscriptions_gets_an_error_then_is_closed(service_area, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "live_message_device": "3/m"}
     _, token = device_register(platform="android", locale="fr-BE")
@@ -180,14 +199,14 @@ def test_the_subscription_limit_fails_open_when_redis_is_down(service_area, sett
 
 @pytest.mark.parametrize("token", [None, "ltd_not-a-device"])
 def test_only_devices_may_connect(service_area, token):
-    async def scenario() -> tuple[bool, int | None]:
+    async def scenario() -> dict:
         socket = _socket(token)
-        connected, code = await socket.connect()
+        await socket.connect()
+        closed = await socket.receive_output(timeout=5)
         await socket.disconnect()
-        return connected, code
+        return closed
 
-    connected, code = async_to_sync(scenario)()
-    assert not connected and code == 4401
+    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4401}
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ def test_it_answers_active_alerts_near_a_point_as_geojson_with_the_published_poi
     alert = _alert()
     response = citizen.client.get(_near())
     assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/geo+json"
     body = response.json()
     assert body["type"] == "FeatureCollection"
     [feature] = body["features"]
@@ -99,6 +100,7 @@ def test_one_alert_by_id_and_404_once_it_ended(citizen):
     alert = _alert()
     response = citizen.client.get(f"/api/v1/alerts/{alert.pk}/")
     assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
     assert response.json()["id"] == str(alert.pk)
     Alert.objects.filter(pk=alert.pk).update(ended_at=timezone.now())
     assert citizen.client.get(f"/api/v1/alerts/{alert.pk}/").status_code == 404

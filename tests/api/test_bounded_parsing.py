@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from xml.etree import ElementTree
 
 import pytest
 from django.test import override_settings
@@ -101,3 +102,17 @@ def test_open311_answers_413_to_form_fields_over_the_size_limit(anonymous, db, s
     response = anonymous.post("/open311/v2/requests.json", form, format="multipart")
     assert response.status_code == 413, response.content[:300]
     assert response.json()[0]["code"] == 413
+
+
+@pytest.mark.parametrize("suffix", ["json", "xml"])
+def test_open311_answers_413_to_a_body_declared_too_large_in_its_own_error_shape(anonymous, db, settings, suffix):
+    body = "service_code=x&description=" + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = anonymous.post(f"/open311/v2/requests.{suffix}", data=body,
+                              content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    if suffix == "json":
+        assert response.json()[0]["code"] == 413
+    else:
+        assert response["Content-Type"] == "text/xml; charset=utf-8"
+        errors = ElementTree.fromstring(response.content)  # noqa: S314 (our own server's answer)
+        assert errors.tag == "errors" and errors.findtext("error/code") == "413"

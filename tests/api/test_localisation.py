@@ -344,3 +344,19 @@ def test_a_language_lantern_does_not_speak_falls_back_to_english(citizen):
     assert response.status_code == 422
     assert response["Content-Language"] == "en"
     assert response.json()["detail"] == OUTSIDE_DETAIL
+
+
+@pytest.mark.parametrize(("locale", "language"), [("nl-BE", "nl"), ("de_AT", "de"), ("pt-BR", "en")])
+def test_it_answers_a_device_without_accept_language_in_the_language_it_registered_with(service_area, locale,
+                                                                                          language):
+    from rest_framework.test import APIClient
+
+    _device, token = factories.device_create(locale=locale)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post("/api/v1/reports/", _outside_payload(), format="json")
+    assert response.status_code == 422
+    assert response["Content-Language"] == language
+    assert response.json()["detail"] == _in(language, OUTSIDE_DETAIL)
+    german = client.post("/api/v1/reports/", _outside_payload(), format="json", HTTP_ACCEPT_LANGUAGE="de")
+    assert german.json()["detail"] == _in("de", OUTSIDE_DETAIL)

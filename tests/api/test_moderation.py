@@ -224,3 +224,22 @@ def test_a_citizen_previews_a_draft_without_storing_it(citizen):
     assert response.status_code == 200
     assert set(response.json()) == {"language", "verdict", "hits", "redacted_text"}
     assert Report.objects.count() == 0
+
+
+def test_it_explains_rule_hits_in_the_moderators_language_not_the_reports(moderator, citizen):
+    from moderation.rules.lexicon import lexicons
+
+    report = factories.report_held(device=citizen.device)  # screened as English, explanation stored in English
+    dutch = lexicons()["nl"].explanations["pii.person_name"]
+    case = moderator.client.get(f"/api/v1/moderation/reports/{report.id}/", HTTP_ACCEPT_LANGUAGE="nl-BE").json()
+    assert [hit["explanation"] for hit in case["hits"]] == [dutch]
+    queue = moderator.client.get("/api/v1/moderation/queue/", HTTP_ACCEPT_LANGUAGE="nl").json()
+    assert [hit["explanation"] for hit in queue["results"][0]["hits"]] == [dutch]
+    english = moderator.client.get(f"/api/v1/moderation/reports/{report.id}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["hits"][0]["explanation"] == lexicons()["en"].explanations["pii.person_name"]
+
+
+def test_it_keeps_the_stored_explanation_of_a_code_no_lexicon_explains(moderator, citizen):
+    report = factories.report_held(device=citizen.device, code="moderator.legacy_rule")
+    case = moderator.client.get(f"/api/v1/moderation/reports/{report.id}/", HTTP_ACCEPT_LANGUAGE="nl").json()
+    assert case["hits"][0]["explanation"] == "Remove the name."

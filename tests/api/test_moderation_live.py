@@ -44,30 +44,32 @@ def test_moderators_see_new_claimed_and_decided_cases_live():
     assert "description" not in received["case"]
 
 
-@pytest.mark.parametrize("authorization", [None, "Token lts_wrong", "Bearer citizen"])
-def test_the_socket_refuses_everyone_but_moderators(authorization):
+@pytest.mark.parametrize(
+    ("authorization", "code"), [(None, 4401), ("Token lts_wrong", 4401), ("Bearer citizen", 4403)]
+)
+def test_the_socket_refuses_everyone_but_moderators(authorization, code):
     if authorization == "Bearer citizen":
         _, token = device_register(platform="ios")
         authorization = f"Bearer {token}"
 
-    async def scenario() -> tuple[bool, int | None]:
+    async def scenario() -> dict:
         socket = _communicator(authorization)
-        connected, code = await socket.connect()
+        await socket.connect()
+        closed = await socket.receive_output(timeout=5)
         await socket.disconnect()
-        return connected, code
+        return closed
 
-    connected, code = async_to_sync(scenario)()
-    assert not connected
-    assert code == 4403
+    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": code}
 
 
 def test_an_analyst_is_not_a_moderator():
     _, token = staff_account_create(username="curious-analyst", role="analyst")
 
-    async def scenario() -> bool:
+    async def scenario() -> dict:
         socket = _communicator(f"Token {token}")
-        connected, _ = await socket.connect()
+        await socket.connect()
+        closed = await socket.receive_output(timeout=5)
         await socket.disconnect()
-        return connected
+        return closed
 
-    assert async_to_sync(scenario)() is False
+    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4403}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import pytest
 
 from referrals.models import Referral, ReferralStatusChange
-from referrals.signatures import signature_compute
+from referrals.signatures import request_signature_compute, signature_compute
 from tests.referrals import factories as f
 
 
@@ -21,16 +22,28 @@ def referral(citizen, service_area) -> Referral:
     return f.report_make(device=citizen.device).referrals.get()
 
 
-def _post(client, referral_id, body: dict, *, secret: str = f.SECRET, timestamp: int | None = None,
-          signature: str | None = None):
+def _path(referral_id) -> str:
+    return f"/api/v1/partners/referrals/{referral_id}/status/"
+
+
+def _signed(referral_id, body: dict, *, secret: str = f.SECRET, timestamp: int | None = None,
+            signature: str | None = None, event_id: str | None = None) -> dict:
+    """What a partner sends: the body and its headers, signed for one referral's path."""
     raw = json.dumps(body).encode()
     stamp = str(timestamp if timestamp is not None else int(time.time()))
-    headers = {
+    event = event_id or str(uuid.uuid4())
+    return {
+        "data": raw,
+        "HTTP_X_LANTERN_EVENT_ID": event,
         "HTTP_X_LANTERN_TIMESTAMP": stamp,
-        "HTTP_X_LANTERN_SIGNATURE": signature or signature_compute(secret=secret, timestamp=stamp, body=raw),
+        "HTTP_X_LANTERN_SIGNATURE": signature or request_signature_compute(
+            secret=secret, method="POST", path=_path(referral_id), timestamp=stamp, event_id=event, body=raw,
+        ),
     }
-    return client.post(f"/api/v1/partners/referrals/{referral_id}/status/", data=raw,
-                       content_type="application/json", **headers)
+
+
+def _post(client, referral_id, body: dict, **signing):
+    return client.post(_path(referral_id), content_type="application/json", **_signed(referral_id, body, **signing))
 
 
 def test_a_signed_status_update_is_recorded_and_the_citizen_sees_it(anonymous, citizen, referral):
@@ -68,7 +81,7 @@ def test_received_means_delivered_even_if_our_side_never_heard_the_2xx(anonymous
 
 
 def test_a_bad_signature_is_refused(anonymous, referral):
-    response = _post(anonymous, referral.pk, {"status": "closed"}, signature="v1=" + "0" * 64)
+    response = _post(anonymous, referral.pk, {"status": "closed"}, signature="v2=" + "0" * 64)
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["type"] == "urn:lantern:problem:authentication-failed"
@@ -83,13 +96,62 @@ def test_another_partners_signature_is_refused(anonymous, referral):
 
 
 def test_a_body_changed_after_signing_is_refused(anonymous, referral):
+    request = _signed(referral.pk, {"status": "received"})
+    request["data"] = b'{"status": "closed"}'
+    response = anonymous.post(_path(referral.pk), content_type="application/json", **request)
+    assert response.status_code == 401
+
+
+def test_it_refuses_an_update_signed_for_one_referral_replayed_on_another(anonymous, citizen, referral):
+    # The issue's attack: a captured, correctly signed update for one referral, posted within five
+    # minutes about another referral of the same partner.
+    other = f.report_make(device=citizen.device).referrals.get()
+    assert other.partner_id == referral.partner_id
+    captured = _signed(referral.pk, {"status": "closed", "message": "Case closed, no further action."})
+    assert anonymous.post(_path(referral.pk), content_type="application/json", **captured).status_code == 200
+    response = anonymous.post(_path(other.pk), content_type="application/json", **captured)
+    # Refused as not signed for this referral, before the event id is even looked at.
+    assert response.status_code == 401
+    other.refresh_from_db()
+    assert other.status == ""
+
+
+def test_it_refuses_the_same_signed_update_twice(anonymous, referral):
+    captured = _signed(referral.pk, {"status": "received"})
+    assert anonymous.post(_path(referral.pk), content_type="application/json", **captured).status_code == 200
+    again = anonymous.post(_path(referral.pk), content_type="application/json", **captured)
+    assert again.status_code == 409
+    assert again["Content-Type"] == "application/problem+json"
+    assert again.json()["type"] == "urn:lantern:problem:partner-event-replayed"
+
+
+def test_it_refuses_one_event_id_reused_with_a_fresh_signature(anonymous, referral):
+    assert _post(anonymous, referral.pk, {"status": "received"}, event_id="evt-1").status_code == 200
+    assert _post(anonymous, referral.pk, {"status": "closed"}, event_id="evt-1").status_code == 409
+    referral.refresh_from_db()
+    assert referral.status == "received"
+
+
+def test_it_refuses_the_old_signature_scheme(anonymous, referral):
+    raw = json.dumps({"status": "closed"}).encode()
     stamp = str(int(time.time()))
-    signature = signature_compute(secret=f.SECRET, timestamp=stamp, body=b'{"status": "received"}')
     response = anonymous.post(
-        f"/api/v1/partners/referrals/{referral.pk}/status/", data=b'{"status": "closed"}',
-        content_type="application/json", HTTP_X_LANTERN_TIMESTAMP=stamp, HTTP_X_LANTERN_SIGNATURE=signature,
+        _path(referral.pk), data=raw, content_type="application/json", HTTP_X_LANTERN_EVENT_ID=str(uuid.uuid4()),
+        HTTP_X_LANTERN_TIMESTAMP=stamp,
+        HTTP_X_LANTERN_SIGNATURE=signature_compute(secret=f.SECRET, timestamp=stamp, body=raw),
     )
     assert response.status_code == 401
+    assert "v2" in response.json()["detail"]
+    referral.refresh_from_db()
+    assert referral.status == ""
+
+
+def test_it_refuses_an_update_without_an_event_id(anonymous, referral):
+    request = _signed(referral.pk, {"status": "closed"})
+    del request["HTTP_X_LANTERN_EVENT_ID"]
+    response = anonymous.post(_path(referral.pk), content_type="application/json", **request)
+    assert response.status_code == 401
+    assert "X-Lantern-Event-Id" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("age", [301, 3600, -400])

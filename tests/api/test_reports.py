@@ -70,6 +70,25 @@ def test_it_refuses_a_location_outside_the_service_area_with_422(citizen):
     assert Report.objects.count() == 0
 
 
+def test_it_strips_bidi_controls_and_zero_width_characters_from_what_it_stores_and_publishes(citizen):
+    # The example: a right-to-left override makes the published text read otherwise.
+    text = "Bike stolen at the \u202estation\u202c, lock cut by a man\u200b in a \u2066red\u2069 coat\ufeff."
+    response = citizen.client.post("/api/v1/reports/", factories.report_payload(description=text), format="json")
+    assert response.status_code == 201, response.content
+    report = Report.objects.get()
+    assert report.description == "Bike stolen at the station, lock cut by a man in a red coat."
+    assert response.json()["description"] == report.description
+    # What moderators screen, and what would be published, is that same text.
+    assert report.case.redacted_text == report.description
+
+
+def test_a_feeling_of_insecurity_may_come_without_a_description(citizen):
+    response = citizen.client.post(
+        "/api/v1/reports/", factories.insecurity_payload(description=""), format="json"
+    )
+    assert response.status_code == 201, response.content
+
+
 @pytest.mark.parametrize(
     ("override", "field"),
     [
@@ -86,6 +105,9 @@ def test_it_refuses_a_location_outside_the_service_area_with_422(citizen):
         ({"description": "x" * 2001}, "description"),
         ({"description": "bad\x00byte"}, "description"),
         ({"description": "bell\x07"}, "description"),
+        ({"description": ""}, "description"),
+        ({"description": "   "}, "description"),
+        ({"description": "\u200b\u202e\u2066"}, "description"),
         ({"occurred_at": (timezone.now() + timedelta(days=1)).isoformat()}, "occurred_at"),
         ({"occurred_at": "yesterday"}, "occurred_at"),
         ({"occurred_at": (timezone.now() - timedelta(days=800)).isoformat()}, "occurred_at"),

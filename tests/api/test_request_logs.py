@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from rest_framework.test import APIClient
 
 from api.services import api_key_create
 from kernel.log_format import JsonFormatter, RequestIdFilter
-from referrals.signatures import signature_compute
+from referrals.signatures import request_signature_compute
 from tests import factories
 from tests.referrals import factories as f
 
@@ -120,10 +121,12 @@ def test_principal_kinds(anonymous, citizen, moderator, service_area, json_log):
     citizen.client.get("/api/v1/reports/")
     moderator.client.get("/api/v1/moderation/queue/")
     authority.get("/api/v1/maps/releases/")
+    path, event_id = f"/api/v1/partners/referrals/{referral.pk}/status/", str(uuid.uuid4())
     anonymous.post(
-        f"/api/v1/partners/referrals/{referral.pk}/status/", data=raw, content_type="application/json",
-        HTTP_X_LANTERN_TIMESTAMP=stamp,
-        HTTP_X_LANTERN_SIGNATURE=signature_compute(secret=f.SECRET, timestamp=stamp, body=raw),
+        path, data=raw, content_type="application/json",
+        HTTP_X_LANTERN_TIMESTAMP=stamp, HTTP_X_LANTERN_EVENT_ID=event_id,
+        HTTP_X_LANTERN_SIGNATURE=request_signature_compute(
+            secret=f.SECRET, method="POST", path=path, timestamp=stamp, event_id=event_id, body=raw),
     )
     # Open311 clients send their key in the form: an incomplete request is still the key holder's.
     anonymous.post("/open311/v2/requests.json", {"api_key": secret}, format="multipart")

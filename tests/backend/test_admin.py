@@ -19,7 +19,8 @@ def admin_client(client, db):
     "url",
     ["/admin/", "/admin/reports/report/", "/admin/reports/device/", "/admin/reports/category/",
      "/admin/reports/servicearea/", "/admin/reports/district/", "/admin/referrals/jurisdiction/",
-     "/admin/api/apikey/", "/admin/api/stafftoken/"],
+     "/admin/api/apikey/", "/admin/api/stafftoken/", "/admin/maps/transparencyrelease/",
+     "/admin/maps/privacyledger/"],
 )
 def test_the_admin_pages_open(admin_client, service_area, url):
     assert admin_client.get(url).status_code == 200

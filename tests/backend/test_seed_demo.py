@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
 from api.models import ApiKey, StaffToken
-from referrals.models import Jurisdiction
+from referrals.models import Jurisdiction, Partner
 from reports.credentials import credential_digest
 from reports.models import Category, Device, District, Report, ServiceArea
 
@@ -105,6 +105,22 @@ def test_a_second_run_adds_and_changes_nothing():
     seed()
     assert {model: model.objects.count() for model in MODELS} == before
     assert set(Report.objects.values_list("id", "created_at")) == reports_before
+
+
+def test_each_demo_partner_signs_with_its_own_secret():
+    out = seed()
+    secrets = list(Partner.objects.values_list("signing_secret", flat=True))
+    assert len(secrets) >= 4
+    assert len(set(secrets)) == len(secrets)
+    assert all(secret in out for secret in secrets)
+
+
+def test_a_demo_seeded_with_the_old_shared_secret_gets_one_secret_per_partner():
+    seed()
+    Partner.objects.update(signing_secret="lantern-demo-partner-secret")
+    seed()
+    secrets = list(Partner.objects.values_list("signing_secret", flat=True))
+    assert len(set(secrets)) == len(secrets)
 
 
 def test_demo_staff_tokens_and_passwords_authenticate():

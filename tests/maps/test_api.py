@@ -101,6 +101,28 @@ def test_an_unchanged_release_answers_304_to_its_etag(authority, releases):
     assert again.status_code == 304
 
 
+@pytest.mark.parametrize("form", ["{tag}", "W/{tag}", '"other", {tag}', "*"])
+def test_it_answers_304_to_a_tiles_etag_however_the_client_sends_it(authority, releases, form):
+    x, y = tile_of(*STATION, 13)
+    url = f"{BASE}/tiles/insecurity/{MONTH_TEXT}/13/{x}/{y}.mvt"
+    first = authority.get(url)
+    again = authority.get(url, HTTP_IF_NONE_MATCH=form.format(tag=first["ETag"]))
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+
+
+def test_it_answers_the_tile_to_another_etag(authority, releases):
+    x, y = tile_of(*STATION, 13)
+    response = authority.get(f"{BASE}/tiles/insecurity/{MONTH_TEXT}/13/{x}/{y}.mvt", HTTP_IF_NONE_MATCH='"stale"')
+    assert response.status_code == 200 and response.content
+
+
+def test_it_answers_304_to_a_weak_etag_of_a_release(authority, releases):
+    first = authority.get(GEOJSON)
+    assert authority.get(GEOJSON, HTTP_IF_NONE_MATCH=f"W/{first['ETag']}").status_code == 304
+
+
 def test_the_csv_has_one_row_per_cell_with_under_five_or_a_number(authority, releases):
     response = authority.get(CSV)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from api.services import staff_account_create
 from moderation.models import Case
+from moderation.rules.lexicon import lexicons
 from moderation.services import case_claim
 from reports.models import Category, District, Report
 from reports.taxonomy import taxonomy_sync
@@ -93,7 +94,7 @@ def test_a_moderator_reviews_decides_and_sees_the_queue_change_live(console_serv
         expect(items).to_have_count(4)
         expect(items.first).to_contain_text("Bicycle theft")  # the oldest first
         expect(items.first).to_contain_text("West")
-        expect(items.first.locator(".badge")).to_have_text("pii")
+        expect(items.first.locator(".badge")).to_have_text("Personal data")
         expect(page.locator("#filter-district option")).to_have_text(["All districts", "East", "West"])
 
         page.select_option("#filter-district", "east")
@@ -161,6 +162,7 @@ def test_a_moderator_reviews_decides_and_sees_the_queue_change_live(console_serv
 @pytest.mark.django_db(transaction=True)
 def test_a_moderator_whose_browser_speaks_french_sees_the_console_in_french(console_server):
     base = console_server
+    taxonomy_sync()  # an earlier transactional test may have flushed the migration's categories
     factories.service_area_create()
     staff_account_create(username="amelie", role="moderator", password=PASSWORD)
 
@@ -179,3 +181,13 @@ def test_a_moderator_whose_browser_speaks_french_sees_the_console_in_french(cons
         # French counts zero in the singular: the catalog's plural rule reached ngettext.
         expect(page.locator("#queue-count")).to_have_text("0 signalement")
         expect(page.locator(".topbar")).to_contain_text("Se déconnecter")
+
+        # A report screened in English: its rule family and the rule's explanation in French all the same.
+        device, _ = off_the_browser_thread(factories.device_create)
+        off_the_browser_thread(factories.report_held, device=device)
+        items = page.locator(".queue-item")
+        expect(items).to_have_count(1)
+        expect(items.first.locator(".badge")).to_have_text("Données personnelles")
+        items.first.click()
+        expect(page.locator("#case-badges .badge")).to_have_text("Données personnelles")
+        expect(page.locator("#case-hits")).to_contain_text(lexicons()["fr"].explanations["pii.person_name"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import secrets
 
+import h3
 import pytest
 from scipy import special, stats
 
@@ -131,3 +132,12 @@ def test_privacy_code_never_imports_random_or_django():
         text = (pathlib.Path(geo.__file__).parent / module).read_text()
         assert "import random" not in text and "from random" not in text
         assert "django" not in text
+
+
+def test_a_public_point_is_the_centre_of_the_h3_cell_its_noisy_point_falls_in():
+    epsilon = geo.epsilon_for(math.log(4), 250)
+    noisy = geo.planar_laplace(3.72, 51.05, epsilon=epsilon, source=Fixed(0.25, 0.5))
+    lng, lat = geo.public_point(3.72, 51.05, epsilon=epsilon, resolution=9, source=Fixed(0.25, 0.5))
+    cell = h3.latlng_to_cell(noisy.lat, noisy.lng, 9)
+    assert (lat, lng) == h3.cell_to_latlng(cell)
+    assert h3.latlng_to_cell(lat, lng, 9) == cell

@@ -23,6 +23,7 @@ from referrals.services import (
 )
 from referrals.signatures import signature_compute
 from reports.models import Report
+from reports.public_form import public_location_draw
 from tests.referrals import factories as f
 from tests.referrals.receivers import refused_url
 
@@ -277,7 +278,9 @@ def test_the_open311_transport_posts_a_form_with_the_mapped_service_code(citizen
                      jurisdictions=(jurisdictions["Test town"],), open311_api_key="city-key",
                      service_codes={"insecurity.poor_lighting": "LIGHT-01"})
     report = f.report_make(device=citizen.device, police=False, public=True, category="insecurity.poor_lighting")
-    Report.objects.filter(pk=report.pk).update(status="published", public_description="Lamps out.")
+    Report.objects.filter(pk=report.pk).update(
+        status="published", public_description="Lamps out.", public_location=public_location_draw(report.location)
+    )
     report.refresh_from_db()
     referral = referral_deliver(referral_id=referrals_create(report=report)[0].pk)
     assert referral.state == Referral.State.DELIVERED and referral.remote_id == "city-1"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
 
 from referrals.models import Partner, Referral
-from referrals.payloads import point_public
 from referrals.services import referrals_create
 from reports.models import Report
+from reports.public_form import public_location_draw
 from tests import factories
 from tests.referrals import factories as f
 
@@ -67,11 +68,16 @@ def test_victim_support_reads_the_description_only_when_the_citizen_agreed(citiz
 
 def test_municipal_services_receive_the_moderated_text_and_a_fuzzed_point(citizen, partners):
     report = f.report_make(device=citizen.device, police=False, public=True)
-    Report.objects.filter(pk=report.pk).update(status="published", public_description="Bike taken [redacted].")
+    Report.objects.filter(pk=report.pk).update(
+        status="published", public_description="Bike taken [redacted].",
+        public_location=report.public_location or public_location_draw(report.location),
+    )
     report.refresh_from_db()
     payload = referrals_create(report=report)[0].payload
     assert payload["description"] == "Bike taken [redacted]."
-    assert payload["location"]["coordinates"] == list(point_public(*f.EAST_POINT))
+    # The report's one public place (drawn when it was published), the one Open311 and its alert show.
+    public = report.public_location
+    assert payload["location"]["coordinates"] == [round(public.x, 6), round(public.y, 6)]
     assert payload["location"]["coordinates"] != list(f.EAST_POINT)
     assert "contact" not in payload and "accuracy_m" not in payload
 
@@ -165,3 +171,17 @@ def test_withdrawing_erases_the_contact_and_the_copies_and_stops_what_was_not_se
     assert shown["victim_support"]["status"] == "cancelled"
     assert "contact" in shown["victim_support"]["fields_sent"]
     assert shown["victim_support"]["received"] == {}
+
+
+def test_it_labels_statuses_in_the_devices_language_when_the_app_sends_no_accept_language(partners, service_area):
+    _device, token = factories.device_create(locale="nl-BE")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    payload = factories.report_payload(consent={"share_with_police": True, "victim_support": False,
+                                                "public_alert": False})
+    created = client.post("/api/v1/reports/", payload, format="json")
+    assert created.status_code == 201, created.content
+    assert created["Content-Language"] == "nl"
+    assert created.json()["referrals"][0]["status_label"] == "Nog niet afgeleverd"
+    asked_english = client.get(f"/api/v1/reports/{created.json()['id']}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert asked_english.json()["referrals"][0]["status_label"] == "Not yet delivered"

@@ -7,7 +7,13 @@ import hmac
 
 import pytest
 
-from referrals.signatures import SignatureInvalid, signature_compute, signature_verify
+from referrals.signatures import (
+    SignatureInvalid,
+    request_signature_compute,
+    request_signature_verify,
+    signature_compute,
+    signature_verify,
+)
 
 SECRET, BODY, NOW = "s3cret-s3cret-s3cret-s3cret", b'{"status":"received"}', 1_763_766_000
 
@@ -52,3 +58,46 @@ def test_a_partner_without_a_secret_can_never_be_verified():
     with pytest.raises(SignatureInvalid):
         signature_verify(secret="", timestamp=str(NOW), signature=signature_compute(secret="", timestamp=str(NOW),
                          body=BODY), body=BODY, now=NOW)
+
+
+PATH = "/api/v1/partners/referrals/b2c1e7a4-0000-4000-8000-000000000001/status/"
+OTHER_PATH = "/api/v1/partners/referrals/b2c1e7a4-0000-4000-8000-000000000002/status/"
+
+
+def test_the_request_signature_is_the_documented_hmac():
+    signed = b"v2\nPOST\n" + PATH.encode() + b"\n1763766000\nevt-42\n" + BODY
+    expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
+    assert request_signature_compute(
+        secret=SECRET, method="POST", path=PATH, timestamp="1763766000", event_id="evt-42", body=BODY
+    ) == f"v2={expected}"
+
+
+def _verify_request(**changes):
+    signed = {"method": "POST", "path": PATH, "timestamp": str(NOW), "event_id": "evt-42", "body": BODY}
+    signature = request_signature_compute(secret=SECRET, **signed)
+    received = {**signed, "signature": signature, **changes}
+    return request_signature_verify(secret=SECRET, now=NOW, **received)
+
+
+def test_a_request_signature_verifies_and_answers_its_event_id():
+    assert _verify_request() == "evt-42"
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"path": OTHER_PATH}, "mismatch"),
+        ({"method": "PUT"}, "mismatch"),
+        ({"event_id": "evt-43"}, "mismatch"),
+        ({"body": BODY + b" "}, "mismatch"),
+        ({"timestamp": str(NOW - 1)}, "mismatch"),
+        ({"event_id": None}, "missing"),
+        ({"event_id": "évènement"}, "event"),
+        ({"event_id": "x" * 101}, "event"),
+        ({"signature": signature_compute(secret=SECRET, timestamp=str(NOW), body=BODY)}, "scheme"),
+    ],
+)
+def test_a_request_signature_binds_method_path_time_event_and_body(changes, code):
+    with pytest.raises(SignatureInvalid) as refusal:
+        _verify_request(**changes)
+    assert refusal.value.code == code

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from reports.models import Category
 from reports.taxonomy import group_label, taxonomy_load, taxonomy_sync
@@ -79,3 +81,15 @@ def test_sync_deactivates_a_code_removed_from_the_file_and_keeps_the_row():
     retired = Category.objects.get(code="property.retired")
     assert not retired.is_active
     assert taxonomy_sync() == 0
+
+
+@pytest.mark.django_db
+def test_it_dates_the_categories_a_sync_changes_or_retires_and_no_others():
+    long_ago = timezone.now() - timedelta(days=30)
+    Category.objects.update(updated_at=long_ago)
+    Category.objects.filter(code="property.vandalism").update(labels={"en": "Old name"})
+    retired = Category.objects.create(code="property.retired", group="property", labels={"en": "Gone"})
+    Category.objects.filter(pk=retired.pk).update(updated_at=long_ago)
+    taxonomy_sync()
+    moved = set(Category.objects.filter(updated_at__gt=long_ago).values_list("code", flat=True))
+    assert moved == {"property.vandalism", "property.retired"}

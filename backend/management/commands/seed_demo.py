@@ -19,7 +19,7 @@ from backend.demo.city import AREA_NAME, districts_load, jurisdictions_load, ser
 from backend.demo.people import (
     DEMO_API_KEY,
     DEMO_API_KEY_NAME,
-    DEMO_PARTNER_SECRET,
+    DEMO_PARTNERS,
     api_key_load,
     partners_load,
     staff_accounts_load,
@@ -86,7 +86,8 @@ class Command(BaseCommand):
         ]
         lines += [
             f"  Authority API key ({DEMO_API_KEY_NAME}): Authorization: Api-Key {DEMO_API_KEY}",
-            f"  Demo partners' signing secret (referral status updates): {DEMO_PARTNER_SECRET}",
+            "  Demo partners' signing secrets (referral status updates, docs/referrals.md):",
+            *(f"    {spec['name']}: {spec['secret']}" for spec in DEMO_PARTNERS),
             f"  API docs: {base}/api/docs/",
             f"  Admin:    {base}/admin/",
         ]

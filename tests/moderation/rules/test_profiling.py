@@ -139,3 +139,16 @@ def test_a_nationality_that_describes_a_place_or_a_thing_is_no_person(text: str)
 )
 def test_a_reporter_naming_their_own_origin_is_not_profiling(text: str) -> None:
     assert CODE not in _codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Black Audi A3 doing burnouts on the ring road",
+        "Black BMW parked on the pavement again",
+        "Schwarzer Golf rast hier jeden Abend",
+        "Nero Panda parcheggiata sul marciapiede",
+    ],
+)
+def test_it_takes_a_colour_before_a_car_make_for_the_car(text: str) -> None:
+    assert "profiling.protected_attribute" not in {hit.code for hit in screen(Draft(text=text)).hits}

@@ -102,8 +102,9 @@ export function claimedByMe(item) {
 }
 
 export function familyBadge(family) {
+  // The label in the moderator's language; the stable code (what the filters and reason codes use) on hover.
   return el("span", {
-    className: `badge badge-${family}`, title: config.families[family] || family, text: family,
+    className: `badge badge-${family}`, title: family, text: config.families[family] || family,
   });
 }
 

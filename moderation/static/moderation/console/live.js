@@ -46,7 +46,7 @@ export function connect() {
   socket.addEventListener("close", (closed) => {
     if (state.socket !== socket) return;
     state.socket = null;
-    if (closed.code === 4403) {
+    if (closed.code === 4401 || closed.code === 4403) {
       setLive("offline", gettext("Offline: sign in again"));
       startPolling();
       return;
