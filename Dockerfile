@@ -1,5 +1,5 @@
 # Lantern's production image. By default it serves HTTP and websockets (uvicorn, ASGI); the same image
-# runs the job worker (`python manage.py procrastinate worker`) and one-shot commands
+# runs the job worker (`python manage.py jobs_worker`) and one-shot commands
 # (`python manage.py migrate`). docker-compose.yml wires them to PostGIS and Redis.
 #
 # Run-time environment: SECRET_KEY (or SECRET_KEY_FILE), DATABASE_URL, REDIS_URL, ALLOWED_HOSTS;

@@ -8,12 +8,13 @@ a ``title`` and ``detail`` in the caller's language (``Accept-Language``), the `
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -63,6 +64,25 @@ class ServiceBusy(exceptions.APIException):
 
     def __init__(self) -> None:
         super().__init__(detail=_("Lantern is busy. Nothing was stored; send it again in a few seconds."))
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """PostgreSQL dropped the connection (a restart, a failover) or cannot be reached. Connections are
+    checked as they leave the pool, so this is a request whose connection died while it ran: what it wrote
+    was rolled back or never sent, unless the commit itself was cut off. The apps retry with the same
+    ``Idempotency-Key``, which answers the first response if the commit did happen."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "database-unavailable"
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__(detail=_("Lantern cannot reach its database just now. Send it again in a few seconds."))
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is a lost or refused database connection (not a pool timeout: that is ServiceBusy)."""
+    return isinstance(exc, (OperationalError, InterfaceError)) and not isinstance(exc.__cause__, PoolTimeout)
 
 
 _TITLES = {
@@ -157,11 +177,12 @@ class Problem:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _pool_exhausted(exc: Exception) -> exceptions.APIException | None:
+def _database_error(exc: Exception) -> exceptions.APIException:
     if isinstance(exc.__cause__, PoolTimeout):
         logger.warning("no database connection free within the pool timeout: answered 503")
         return ServiceBusy()
-    return None
+    logger.warning("database connection lost or refused, answered 503: %s", exc)
+    return DatabaseUnavailable()
 
 
 # Django's and the libraries' exceptions, each as the DRF exception it means for a client.
@@ -172,7 +193,7 @@ _AS_API_EXCEPTION: list[tuple[type[Exception] | tuple[type[Exception], ...], Any
     (RequestDataTooBig, lambda exc: PayloadTooLarge(_("The request body is larger than this endpoint accepts."))),
     (TooManyFieldsSent, lambda exc: exceptions.ParseError(_("The request has too many fields."))),
     (UnicodeDecodeError, lambda exc: exceptions.ParseError(_("The request body is not valid UTF-8."))),
-    (OperationalError, _pool_exhausted),
+    ((OperationalError, InterfaceError), _database_error),
 ]
 
 
@@ -277,7 +298,18 @@ def permission_denied_view(request: HttpRequest, exception: Exception | None = N
 
 
 def server_error_view(request: HttpRequest) -> HttpResponse:
-    """Django's handler500: the failure is logged by Django; the client gets a problem, no trace."""
+    """Django's handler500: the failure is logged by Django; the client gets a problem, no trace.
+
+    A lost database connection outside a DRF view (the admin, a middleware) is a 503 with ``Retry-After``
+    there too: Django calls this handler while handling the exception."""
+    if database_unavailable(sys.exception()):
+        body = problem_body(
+            status_code=503, slug=DatabaseUnavailable.default_code, detail=str(DatabaseUnavailable().detail),
+            instance=request.path,
+        )
+        response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
+        response["Retry-After"] = str(DatabaseUnavailable.retry_after)
+        return response
     body = problem_body(
         status_code=500, slug="internal-error",
         detail=_("Something went wrong on our side. Please try again later."),

@@ -104,6 +104,11 @@ DATABASES = {
     )
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# With the pool, every connection is checked as it leaves the pool (an empty query, a fraction of a
+# millisecond) and silently replaced when PostgreSQL closed it: after a database restart, requests get fresh
+# connections instead of a 500 each on the dead ones. What dies while a request runs is answered 503 with
+# Retry-After (api/problems.py).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 if env_bool("DATABASE_POOL", LANTERN_ENV != "test"):

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # `make run`: the ASGI server (HTTP + websockets) and the job worker, together, in the foreground.
 #
-# Ctrl-C or SIGTERM stops both gracefully (a second Ctrl-C kills them) and exits 0. If either one
-# dies on its own, the other is stopped and the script exits non-zero, so nobody is left with a
-# server whose jobs silently never run.
+# Ctrl-C or SIGTERM stops both gracefully (a second Ctrl-C kills them) and exits 0. If either one dies on
+# its own (a crash, an OOM kill, a worker that could not reach PostgreSQL), it alone is started again, after
+# 1, 2, 4 … seconds (at most RESTART_MAX_DELAY), while the other keeps serving; the wait starts again from
+# 1 s once a child has run for RESTART_STABLE_SECONDS. The service is never taken down for one child.
+# Only a child that dies before the service first answers (a set-up error) stops it all, non-zero.
 #
 # Environment: HOST, PORT (127.0.0.1:8000), WEB_CONCURRENCY (2 uvicorn workers), ACCESS_LOG=1 for
 # uvicorn's per-request lines, TRUSTED_PROXY_HEADER (behind a reverse proxy: --proxy-headers, with
-# uvicorn's FORWARDED_ALLOW_IPS), STOP_TIMEOUT (seconds before a graceful stop turns into a kill).
+# uvicorn's FORWARDED_ALLOW_IPS), STOP_TIMEOUT (seconds before a graceful stop turns into a kill),
+# RESTART_MAX_DELAY (30) and RESTART_STABLE_SECONDS (60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +19,8 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 WEB_CONCURRENCY=${WEB_CONCURRENCY:-2}
 STOP_TIMEOUT=${STOP_TIMEOUT:-30}
+RESTART_MAX_DELAY=${RESTART_MAX_DELAY:-30}
+RESTART_STABLE_SECONDS=${RESTART_STABLE_SECONDS:-60}
 # The metrics of every process (uvicorn workers, the job worker) meet in one directory, emptied at each start
 # so that no process of an earlier run is counted (docs/operations.md, "Metrics").
 export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}
@@ -109,21 +114,42 @@ trap 'on_signal SIGHUP' HUP
 # Each child gets a process group of its own (job control on while it starts), so the terminal's
 # Ctrl-C reaches only this script, which then signals each child exactly once: the worker treats a
 # second signal as "abort the running jobs now".
-set -m
-.venv/bin/uvicorn "${web_args[@]}" &
-web_pid=$!
-.venv/bin/python manage.py procrastinate worker &
-worker_pid=$!
-set +m
+start_web() {
+  set -m
+  .venv/bin/uvicorn "${web_args[@]}" &
+  web_pid=$!
+  set +m
+  web_started=$SECONDS
+}
+start_worker() {
+  set -m
+  # jobs_worker: procrastinate's worker, started again in-process when it loses PostgreSQL.
+  .venv/bin/python manage.py jobs_worker &
+  worker_pid=$!
+  set +m
+  worker_started=$SECONDS
+}
+
+# next_delay PREVIOUS RAN_FOR: 1 s after a stable run, else twice the previous wait, at most RESTART_MAX_DELAY.
+next_delay() {
+  if [ "$1" -eq 0 ] || [ "$2" -ge "$RESTART_STABLE_SECONDS" ]; then echo 1; return; fi
+  local doubled=$(($1 * 2))
+  echo $((doubled > RESTART_MAX_DELAY ? RESTART_MAX_DELAY : doubled))
+}
+
+start_web
+start_worker
 
 # Print the addresses once the server listens, so they are not lost in its start-up lines.
 for _ in $(seq 1 120); do
-  if ! alive "$web_pid" || ! alive "$worker_pid"; then break; fi
   if listening; then
     cat <<EOF
 
   Lantern ($LANTERN_ENV) is running at $base/
     API docs   $base/api/docs/
+    staff      $base/staff/                (each role's tools, after signing in)
+    console    $base/moderation/console/   (moderators)
+    map        $base/maps/                 (analysts)
     admin      $base/admin/
     health     $base/api/v1/health/
     schema     $base/api/schema/
@@ -132,14 +158,53 @@ for _ in $(seq 1 120); do
 EOF
     break
   fi
+  if ! alive "$web_pid" || ! alive "$worker_pid"; then
+    # Dying before the service ever answered is a set-up error (settings, port, database), not a fault to
+    # ride out: restarting would only repeat it. (Once it listens, the supervision below takes over.)
+    set +e
+    if alive "$web_pid"; then dead=worker; else dead="web server"; fi
+    stopping=1
+    warn "the $dead exited before the service started; stopping the rest"
+    stop_children
+    exit 1
+  fi
   sleep 0.5
 done
 
+# Supervision. A signal interrupts the `wait` below at once and runs on_signal, which exits.
 set +e
-wait -n "$web_pid" "$worker_pid"
-status=$?
-if alive "$web_pid"; then dead=worker; else dead="web server"; fi
-stopping=1
-warn "the $dead exited (status $status); stopping the rest"
-stop_children
-exit $((status == 0 ? 1 : status))
+web_delay=0 worker_delay=0 web_restart_at='' worker_restart_at=''
+while :; do
+  if [ -z "$web_restart_at" ] && ! alive "$web_pid"; then
+    wait "$web_pid" 2>/dev/null
+    status=$?
+    # uvicorn's own worker processes would keep the port: the whole group goes before a new start.
+    kill -KILL -- "-$web_pid" 2>/dev/null || true
+    ran=$((SECONDS - web_started))
+    web_delay=$(next_delay "$web_delay" "$ran")
+    warn "the web server exited (status $status) after ${ran}s; starting it again in ${web_delay}s"
+    web_restart_at=$((SECONDS + web_delay))
+  fi
+  if [ -z "$worker_restart_at" ] && ! alive "$worker_pid"; then
+    wait "$worker_pid" 2>/dev/null
+    status=$?
+    kill -KILL -- "-$worker_pid" 2>/dev/null || true
+    ran=$((SECONDS - worker_started))
+    worker_delay=$(next_delay "$worker_delay" "$ran")
+    warn "the job worker exited (status $status) after ${ran}s; starting it again in ${worker_delay}s"
+    worker_restart_at=$((SECONDS + worker_delay))
+  fi
+  if [ -n "$web_restart_at" ] && [ "$SECONDS" -ge "$web_restart_at" ]; then
+    web_restart_at=''
+    start_web
+    say "the web server started again (pid $web_pid)"
+  fi
+  if [ -n "$worker_restart_at" ] && [ "$SECONDS" -ge "$worker_restart_at" ]; then
+    worker_restart_at=''
+    start_worker
+    say "the job worker started again (pid $worker_pid)"
+  fi
+  # In the background and waited for, so that a signal is handled at once rather than after the sleep.
+  sleep 1 &
+  wait $!
+done

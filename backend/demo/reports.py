@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.gis.geos import Point
@@ -87,10 +88,14 @@ def moderation_load(*, say: Say) -> None:
     if not pending:
         return
     rng = random.Random(7)
-    # A few reports of the kinds moderation exists for, so the queue shows what it is for.
-    for report in rng.sample(pending, k=min(len(pending), len(HELD_TEXTS) * 3)):
-        if not report.category.sensitive:
-            report.description = rng.choice(HELD_TEXTS)
+    # A few reports of the kinds moderation exists for, so the queue shows what it is for: each text goes to
+    # up to three reports of a category it fits.
+    taken: set[Any] = set()
+    for codes, text in HELD_TEXTS:
+        fitting = [r for r in pending if r.category.code in codes and not r.category.sensitive and r.pk not in taken]
+        for report in rng.sample(fitting, k=min(len(fitting), 3)):
+            report.description = text
+            taken.add(report.pk)
     Report.objects.bulk_update(pending, ["description"], batch_size=BATCH)
     for start in range(0, len(pending), BATCH):
         reports_screen_in_bulk(reports=pending[start:start + BATCH])

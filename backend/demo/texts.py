@@ -168,17 +168,29 @@ GROUP_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-# Written for the demo (not real reports): what the rules engine is there to hold.
-HELD_TEXTS: tuple[str, ...] = (
-    "The guy who keeps stealing parcels is Kevin Verstraete, he lives at Kortrijksesteenweg 212.",
-    "Call his mother on 0475 12 34 56 and tell her what her son does at night.",
-    "Silver Golf with plate 1-KXT-482 slows down next to girls walking home, every evening.",
-    "We should all go down there tonight and teach these dealers a lesson they won't forget.",
-    "Reward of 200 euros for whoever brings me the idiot who scratched my car.",
-    "Suspicious Moroccan hanging around the cash machine again.",
-    "Un groupe d'Africains louches traîne devant la gare, faites attention.",
-    "Wie kennt diesen Mann auf dem Foto? Teilen, damit wir ihn finden!",
-    "Si lo vuelvo a ver por aquí, le rompo las piernas.",
-    "Ronde di quartiere stasera alle 22: prendiamoli noi, la polizia non fa niente.",
-    "Die Marokkaan van de Overpoort is weer aan het dealen, iedereen weet wie het is.",
+# Written for the demo (not real reports): what the rules engine is there to hold, each with the categories
+# it could have been filed under (a text about a parcel thief is never a report of poor visibility).
+HELD_TEXTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("property.burglary",),
+     "The guy who keeps stealing parcels is Kevin Verstraete, he lives at Kortrijksesteenweg 212."),
+    (("antisocial.noise", "antisocial.drunkenness", "property.vandalism"),
+     "Call his mother on 0475 12 34 56 and tell her what her son does at night."),
+    (("harassment.street", "harassment.stalking"),
+     "Silver Golf with plate 1-KXT-482 slows down next to girls walking home, every evening."),
+    (("antisocial.drug_dealing",),
+     "We should all go down there tonight and teach these dealers a lesson they won't forget."),
+    (("property.vandalism", "property.theft_from_vehicle"),
+     "Reward of 200 euros for whoever brings me the idiot who scratched my car."),
+    (("property.pickpocketing", "insecurity.groups_loitering"),
+     "Suspicious Moroccan hanging around the cash machine again."),
+    (("insecurity.groups_loitering", "insecurity.general"),
+     "Un groupe d'Africains louches traîne devant la gare, faites attention."),
+    (("harassment.street", "violence.robbery"),
+     "Wer kennt diesen Mann auf dem Foto? Teilen, damit wir ihn finden!"),
+    (("property.bicycle_theft", "property.vandalism"),
+     "Si lo vuelvo a ver por aquí, le rompo las piernas."),
+    (("property.burglary",),
+     "Ronde di quartiere stasera alle 22: prendiamoli noi, la polizia non fa niente."),
+    (("antisocial.drug_dealing",),
+     "Die Marokkaan van de Overpoort is weer aan het dealen, iedereen weet wie het is."),
 )

@@ -37,9 +37,9 @@ PUSH = ("alerts.fanout", "alerts.push", "alerts.public")
 PUBLIC_OUTPUTS: dict[str, tuple[str, ...]] = {
     "api/v1/alerts/": ALERTS,
     "api/v1/alerts/<str:alert_id>/": ALERTS,
-    "open311/v2/requests.json": OPEN311,
-    "open311/v2/requests/<str:service_request_id>.json": OPEN311,
-    "open311/v2/tokens/<str:token>.json": OPEN311,
+    r"^open311/v2/requests\.(?P<suffix>json|xml)$": OPEN311,
+    r"^open311/v2/requests/(?P<service_request_id>[^/]+)\.(?P<suffix>json|xml)$": OPEN311,
+    r"^open311/v2/tokens/(?P<token>[^/]+)\.(?P<suffix>json|xml)$": OPEN311,
     "ws/alerts/": LIVE,
     "(push notifications)": PUSH,
 }
@@ -61,8 +61,10 @@ NOT_PUBLIC = {
     "ws/moderation/": "moderators",
     "metrics": "operators: counts by route, outcome and partner, no report", "staff/": "staff: links to their tools",
     "api/v1/partners/referrals/<str:referral_id>/status/": "partners' news, answered to the partner",
-    "open311/v2/discovery.json": "no report", "open311/v2/services.json": "no report",
-    "open311/v2/services/<str:service_code>.json": "no report", "^open311/v2/(?P<rest>.*)$": "404s",
+    r"^open311/v2/discovery\.(?P<suffix>json|xml)$": "no report",
+    r"^open311/v2/services\.(?P<suffix>json|xml)$": "no report",
+    r"^open311/v2/services/(?P<service_code>[^/]+)\.(?P<suffix>json|xml)$": "no report",
+    r"^open311/v2/(?P<rest>.*?)(?:\.(?P<suffix>xml))?$": "404s",
     # Differentially private aggregates (docs/privacy.md): they count true places, and never show one.
     "api/v1/transparency/": "DP aggregate", "maps/": "DP aggregate", "api/v1/maps/releases/": "DP aggregate",
     "api/v1/maps/releases/<str:month>/<str:layer>.geojson": "DP aggregate",

@@ -237,11 +237,16 @@ def test_the_web_service_checks_the_health_endpoint():
     assert "127.0.0.1:8000" in check or "localhost:8000" in check
 
 
-def test_the_worker_runs_procrastinate_and_does_not_inherit_the_web_healthcheck():
+def test_the_worker_runs_the_self_restarting_job_worker_and_does_not_inherit_the_web_healthcheck():
     worker = _service("worker")
-    assert re.search(r"manage\.py procrastinate worker", _command(worker["command"]))
+    assert re.search(r"manage\.py jobs_worker", _command(worker["command"]))
     # The image's HEALTHCHECK asks the web server, which does not run in the worker's container.
     assert worker["healthcheck"].get("disable") is True
+
+
+def test_a_server_or_worker_that_dies_is_restarted_by_docker():
+    for name in ("web", "worker", "db", "redis"):
+        assert str(_service(name).get("restart")) in {"unless-stopped", "always"}, name
 
 
 def test_database_rows_and_private_photos_live_on_named_volumes():
@@ -374,3 +379,48 @@ def test_production_settings_refuse_to_start_without_a_secret_key(secret_key: st
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY (or SECRET_KEY_FILE) must be set in production" in result.stderr
+
+
+# --- a first look: `SECRET_KEY=… ALLOWED_HOSTS=… docker compose up`, as the README says --------------------
+
+FIRST_LOOK_ENV = {"SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "localhost"}
+
+
+def test_compose_starts_with_only_a_secret_key_and_allowed_hosts():
+    compose = _compose(FIRST_LOOK_ENV)
+    db_password = _environment(compose["services"]["db"])["POSTGRES_PASSWORD"]
+    assert db_password
+    for name in APP_SERVICES:
+        database = urlsplit(_environment(compose["services"][name])["DATABASE_URL"])
+        assert database.password == db_password, name
+
+
+def test_the_bundled_database_is_reachable_only_inside_compose():
+    # Its default password is safe only because nothing outside the containers can connect.
+    assert not _service("db").get("ports")
+    assert not _service("db").get("network_mode")
+
+
+def test_a_local_compose_run_answers_plain_http_and_an_operator_behind_tls_turns_the_redirect_on():
+    compose = _compose(FIRST_LOOK_ENV)
+    for name in APP_SERVICES:
+        assert _environment(compose["services"][name])["SECURE_SSL_REDIRECT"].lower() in {"0", "false", "no", "off"}
+    behind_tls = _compose({**FIRST_LOOK_ENV, "SECURE_SSL_REDIRECT": "true"})
+    assert _environment(behind_tls["services"]["web"])["SECURE_SSL_REDIRECT"] == "true"
+
+
+def test_the_readme_gives_the_compose_command_and_says_when_to_turn_the_redirect_on():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "ALLOWED_HOSTS=localhost docker compose up" in readme
+    assert "SECURE_SSL_REDIRECT=true" in readme
+
+
+def test_compose_production_settings_with_the_local_defaults_do_not_redirect_plain_http():
+    env = _environment(_compose(FIRST_LOOK_ENV)["services"]["web"])
+    result = _manage(
+        "shell", "-c", "from django.conf import settings; print(settings.SECURE_SSL_REDIRECT)",
+        env=_production_env(SECRET_KEY=env["SECRET_KEY"], ALLOWED_HOSTS=env["ALLOWED_HOSTS"],
+                            SECURE_SSL_REDIRECT=env["SECURE_SSL_REDIRECT"]),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from api.models import ApiKey, StaffToken
 from referrals.models import Jurisdiction, Partner
@@ -55,7 +56,8 @@ def test_every_report_lies_inside_the_area_and_in_the_district_that_contains_it(
     seed()
     area = ServiceArea.objects.get(is_active=True)
     reports = Report.objects.filter(source=Report.Source.DEMO).select_related("district")
-    assert reports.count() == 300
+    # The history asked for, and the live alerts' few reports on top.
+    assert reports.filter(alerts__isnull=True).count() == 300
     assert not reports.exclude(location__within=area.boundary).exists()
     assert not reports.filter(district__isnull=True).exists()
     assert all(report.district.boundary.contains(report.location) for report in reports)
@@ -162,3 +164,29 @@ def test_the_moderation_queue_has_demo_cases_to_show():
 
     assert Case.objects.filter(state=Case.State.OPEN).exists()
     assert not Report.objects.filter(source=Report.Source.DEMO, case__isnull=True).exists()
+
+
+def test_it_leaves_live_alerts_made_by_two_devices_and_a_second_run_adds_none():
+    from alerts.models import Alert
+
+    seed()
+    live = Alert.objects.filter(ended_at__isnull=True, expires_at__gt=timezone.now(), visible_from__lte=timezone.now())
+    assert live.count() == 2
+    assert {alert.category.code for alert in live} == {"property.bicycle_theft", "property.pickpocketing"}
+    for alert in live:
+        reports = list(alert.reports.all())
+        assert len(reports) == 2 and len({report.device_id for report in reports}) == 2
+        assert all(report.status == Report.Status.PUBLISHED and not report.consent_police for report in reports)
+    seed()
+    assert Alert.objects.count() == 2
+
+
+def test_its_held_texts_sit_in_categories_they_could_have_been_filed_under():
+    from backend.demo.texts import HELD_TEXTS
+
+    seed()
+    for codes, text in HELD_TEXTS:
+        filed = set(Report.objects.filter(description=text).values_list("category__code", flat=True))
+        assert filed <= set(codes), text
+    parcels = Report.objects.filter(description__contains="stealing parcels")
+    assert not parcels.filter(category__code="insecurity.poor_visibility").exists()

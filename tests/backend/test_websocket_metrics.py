@@ -41,14 +41,16 @@ def test_an_accepted_socket_counts_until_it_closes():
     assert (during, after) == (before + 1, before)
 
 
-def test_a_refused_socket_is_not_counted():
+def test_a_refused_socket_is_not_counted_once_closed():
     before = _open("ws/moderation/")
 
-    async def scenario() -> bool:
+    async def scenario() -> int:
+        # A refusal is an accept and then a close with 4401, so that apps can tell it from a network failure.
         socket = _communicator("/ws/moderation/", "Token lts_wrong")
-        connected, _ = await socket.connect()
-        await socket.disconnect()
-        return connected
+        await socket.connect()
+        closed = await socket.receive_output(timeout=5)
+        await socket.wait()
+        return closed.get("code")
 
-    assert not async_to_sync(scenario)()
+    assert async_to_sync(scenario)() == 4401
     assert _open("ws/moderation/") == before

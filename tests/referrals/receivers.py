@@ -42,6 +42,8 @@ class Receiver:
     secret: str = ""
     hang_seconds: float = 30.0
     requests: list[Received] = field(default_factory=list)
+    # 0 picks a free port; a given port lets a partner that went down come back at the same address.
+    port: int = 0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -79,7 +81,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()

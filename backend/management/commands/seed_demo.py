@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from backend.demo.city import AREA_NAME, districts_load, jurisdictions_load, service_area_load
+from backend.demo.live import live_alerts_load
 from backend.demo.people import (
     DEMO_API_KEY,
     DEMO_API_KEY_NAME,
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             say(f"Taxonomy: {Category.objects.filter(is_active=True).count()} categories ({changed} changed)")
             reports_load(say=say, area=area, reports=options["reports"], devices=options["devices"])
             moderation_load(say=say)
+            live_alerts_load(say=say)
             map_releases_load(say=say)
             accounts = staff_accounts_load(say=say, warn=warn)
             api_key_load(say=say)
