@@ -72,3 +72,34 @@ def database_from_url(url: str) -> dict[str, object]:
         "PORT": str(parts.port or ""),
         "OPTIONS": options,
     }
+
+
+def photo_storage_from_url(url: str, *, access_key: str | None, secret_key: str | None) -> dict[str, object]:
+    """Django's STORAGES entry for photos in object storage, from ``s3://bucket[/prefix]?endpoint_url=...``.
+
+    Query parameters: ``endpoint_url`` (MinIO, Ceph, a provider's S3 API; AWS when absent), ``region``,
+    ``addressing_style`` (``path`` for most self-hosted servers). Keys come from the caller (env or
+    ``*_FILE``), never from the URL, so the URL can be logged; without keys boto3 looks for its own
+    (instance role, ``AWS_*`` variables).
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.hostname:
+        raise ImproperlyConfigured(f"PHOTO_STORAGE_URL must look like s3://bucket?endpoint_url=..., not {url!r}")
+    if parts.username or parts.password:
+        raise ImproperlyConfigured("PHOTO_STORAGE_URL carries no keys: set PHOTO_STORAGE_ACCESS_KEY_ID and "
+                                   "PHOTO_STORAGE_SECRET_ACCESS_KEY (or their _FILE forms)")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = set(query) - {"endpoint_url", "region", "addressing_style"}
+    if unknown:
+        raise ImproperlyConfigured(f"PHOTO_STORAGE_URL: unknown parameter(s) {', '.join(sorted(unknown))}")
+    options: dict[str, object] = {
+        # The bucket name is case-sensitive; urlsplit lowers ``hostname``, so take it from netloc.
+        "bucket_name": parts.netloc.rsplit("@", 1)[-1],
+        "location": unquote(parts.path.strip("/")),
+        "endpoint_url": query.get("endpoint_url"),
+        "region_name": query.get("region"),
+        "addressing_style": query.get("addressing_style"),
+    }
+    if access_key or secret_key:
+        options.update(access_key=access_key, secret_key=secret_key)
+    return {"BACKEND": "reports.photo_storage.PrivateS3Storage", "OPTIONS": options}

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from backend.environment import database_from_url, env_bool, env_int, env_list, env_str
+from backend.environment import database_from_url, env_bool, env_int, env_list, env_str, photo_storage_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LANTERN_ENV = env_str("LANTERN_ENV", "production") or "production"
@@ -121,6 +121,19 @@ if env_bool("DATABASE_POOL", LANTERN_ENV != "test"):
         # under overload, an early clear refusal beats a long queue that ends in the same refusal.
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
     }
+# A streaming replica for the public read-only answers (kernel/replicas.py decides which reads, and when the
+# primary must answer instead); without it, everything reads from the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    if "pool" in DATABASES["default"]["OPTIONS"]:
+        DATABASES["replica"]["OPTIONS"]["pool"] = dict(DATABASES["default"]["OPTIONS"]["pool"])
+    # Tests read the primary through this alias: no second test database is made.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kernel.replicas.ReplicaRouter"]
+# Past this many seconds behind the primary, the replica serves nothing.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0") or ""
@@ -187,6 +200,18 @@ STORAGES = {
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")) or "")
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 MEDIA_URL = None
+# Several web and worker nodes need one store every node reads: S3-compatible object storage, private.
+PHOTO_STORAGE_URL = env_str("PHOTO_STORAGE_URL")
+STORAGES["photos"] = (
+    photo_storage_from_url(
+        PHOTO_STORAGE_URL,
+        access_key=env_str("PHOTO_STORAGE_ACCESS_KEY_ID"),
+        secret_key=env_str("PHOTO_STORAGE_SECRET_ACCESS_KEY"),
+    )
+    if PHOTO_STORAGE_URL
+    # No location: it follows MEDIA_ROOT (= PRIVATE_MEDIA_ROOT), as the default storage always did.
+    else {"BACKEND": "reports.photo_storage.PrivateFileSystemStorage"}
+)
 
 # Request bodies: JSON reports are small; multipart bodies carry photos.
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)

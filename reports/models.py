@@ -9,6 +9,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.utils.translation import gettext_lazy as _
 
+from reports.photo_storage import photo_storage
+
 
 class ServiceArea(models.Model):
     """The boundary inside which Lantern accepts reports. One is active at a time."""
@@ -225,7 +227,7 @@ def _photo_path(instance: ReportPhoto, filename: str) -> str:
 
 class ReportPhoto(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(upload_to=_photo_path, max_length=200)
+    file = models.FileField(upload_to=_photo_path, max_length=200, storage=photo_storage)
     content_type = models.CharField(max_length=20)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()

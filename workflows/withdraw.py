@@ -28,6 +28,8 @@ def report_erase(report: Report, *, now: datetime) -> None:
     referrals_erase(report=report, now=now)
     report.erased_at = now
     for photo in report.photos.all():
+        # Deleted before the erasure commits, not after: if the store fails, the report stays unerased and
+        # the erasure is tried again, rather than marked done with the photo still in a bucket.
         photo.file.delete(save=False)
         photo.delete()
 

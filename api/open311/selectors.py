@@ -15,6 +15,7 @@ from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from api.models import ApiKey
+from kernel.replicas import found_on_primary_if_missing
 from referrals.models import Partner, Referral
 from reports.models import Category, Report
 from reports.public_form import REPORT_PRIVATE_FIELDS
@@ -56,7 +57,8 @@ def open311_request_get(*, service_request_id: str) -> Report:
         key = uuid.UUID(service_request_id)
     except ValueError as exc:
         raise Report.DoesNotExist from exc
-    return open311_requests_public().get(pk=key)
+    # Asked for by id, typically right after it was made: a replica that has not replayed it yet is no answer.
+    return found_on_primary_if_missing(lambda: open311_requests_public().get(pk=key), Report.DoesNotExist)
 
 
 def open311_requests_search(

@@ -38,6 +38,7 @@ from api.open311.selectors import (
 )
 from api.open311.tokens import report_id_of, token_for
 from api.ratelimits import rate_limit_enforce
+from api.replica_reads import ReadsFromReplica
 from reports.models import Category, Report
 from reports.selectors import category_list
 from workflows.submit import Consent, report_submit
@@ -98,7 +99,7 @@ class DiscoveryView(Open311View):
         })
 
 
-class ServiceListView(Open311View):
+class ServiceListView(ReadsFromReplica, Open311View):
     xml_root, xml_item = "services", "service"
 
     @extend_schema(responses=documents.ServiceSerializer(many=True), tags=_TAGS, auth=[], summary="Services")
@@ -107,7 +108,7 @@ class ServiceListView(Open311View):
         return Response([documents.service_document(category, language) for category in category_list()])
 
 
-class ServiceDefinitionView(Open311View):
+class ServiceDefinitionView(ReadsFromReplica, Open311View):
     xml_root, xml_item = "service_definition", None
 
     @extend_schema(responses={200: documents.ServiceDefinitionSerializer, 404: _ERRORS[404]}, tags=_TAGS, auth=[],
@@ -136,7 +137,7 @@ def _by_api_key(group: str, request: Request) -> str:
     return f"open311-key:{request.open311_api_key.pk}"
 
 
-class RequestCollectionView(Open311View):
+class RequestCollectionView(ReadsFromReplica, Open311View):
     parser_classes = [FormParser, MultiPartParser]
 
     @extend_schema(
@@ -217,7 +218,7 @@ def _submit_answer(report: Report) -> dict[str, Any]:
     return {"token": token_for(report.id), "service_notice": notice, "account_id": None}
 
 
-class RequestDetailView(Open311View):
+class RequestDetailView(ReadsFromReplica, Open311View):
     @extend_schema(responses={200: documents.ServiceRequestSerializer(many=True), 404: _ERRORS[404]},
                    tags=_TAGS, auth=[], summary="One public service request")
     def get(self, request: Request, service_request_id: str, suffix: str = "json") -> Response:
@@ -228,7 +229,7 @@ class RequestDetailView(Open311View):
         return Response([documents.service_request_document(report, _language())])
 
 
-class TokenView(Open311View):
+class TokenView(ReadsFromReplica, Open311View):
     @extend_schema(responses={200: documents.TokenAnswerSerializer(many=True), 404: _ERRORS[404]},
                    tags=_TAGS, auth=[], summary="The service_request_id of a token, once public")
     def get(self, request: Request, token: str, suffix: str = "json") -> Response:

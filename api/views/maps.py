@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from api.models import ApiKey
 from api.permissions import HasRole, IsAuthority
 from api.ratelimits import BY_PRINCIPAL, rate_limit_enforce
+from api.replica_reads import ReadsFromReplica
 from api.serializers.maps import ReleasePathSerializer, ReleaseSerializer, TilePathSerializer
 from maps.models import Release
 from maps.selectors import (
@@ -59,7 +60,7 @@ def _viewer(request: Request) -> MapViewer:
     return MapViewer()
 
 
-class MapsView(APIView):
+class MapsView(ReadsFromReplica, APIView):
     permission_classes = [IsAuthority | HasRole("analyst")]
     content_negotiation_class = AnyAccept
     endpoint = "maps"

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from api.idempotency import idempotent
 from api.permissions import HasRole, IsDevice
 from api.ratelimits import BY_PRINCIPAL, rate_limit_enforce
+from api.replica_reads import ReadsFromReplica
 from api.serializers.fields import GeoJSONPointField
 from api.serializers.moderation import (
     AppealInputSerializer,
@@ -35,6 +36,7 @@ from maps.selectors import transparency_release_get
 from moderation.engine import Draft, screen
 from moderation.selectors import queue_list
 from moderation.services import case_claim, case_photo_view, case_view
+from reports.photo_storage import photo_stream
 from reports.selectors import report_get_for
 from workflows.decide import report_appeal, report_decide
 from workflows.screening import report_preview
@@ -130,7 +132,9 @@ class CasePhotoView(APIView):
             photo = case_photo_view(report_id=_uuid(report_id), viewer=request.user, index=index)
         except IndexError as exc:
             raise exceptions.NotFound() from exc
-        response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+        response = FileResponse(photo_stream(photo.file.name), content_type=photo.content_type)
+        # Known from the row: a stream from object storage cannot say its own length before it ends.
+        response["Content-Length"] = str(photo.size_bytes)
         response["Cache-Control"] = "no-store"
         response["Content-Disposition"] = "inline"
         return response
@@ -184,7 +188,7 @@ class AppealView(APIView):
         return Response(ReportOutputSerializer(report).data)
 
 
-class TransparencyView(APIView):
+class TransparencyView(ReadsFromReplica, APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 

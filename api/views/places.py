@@ -11,12 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.replica_reads import ReadsFromReplica
 from api.serializers.places import CategorySerializer, service_area_feature
 from reports.errors import NoServiceArea
 from reports.selectors import category_list, service_area_active
 
 
-class PublicView(APIView):
+class PublicView(ReadsFromReplica, APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 

@@ -23,17 +23,20 @@ MAX_NUMBERS_CHECKED = 60
 
 def addresses(doc: Document) -> Iterator[Span]:
     folded = doc.lowered
+    # Streets keep their own language inside a report in another ("he lives at Veldstraat 17", in a city with
+    # two languages): every lexicon's street grammar is tried, and one of a language the report is not in
+    # counts only where the street is written as a name (a capitalised street word), so that English "via 3
+    # stops" is no Italian address.
     grammars = [
-        (doc.lexicons[language], doc.lexicons[language].address)
-        for language in sorted(doc.languages)
-        if language in doc.lexicons
+        (doc.lexicons[language], doc.lexicons[language].address, language not in doc.languages)
+        for language in sorted(doc.lexicons)
     ]
     for count, number in enumerate(_HOUSE_NUMBER.finditer(folded)):
         if count >= MAX_NUMBERS_CHECKED:
             break
         start, end = number.span()
         best: Span | None = None
-        for lexicon, grammar in grammars:
+        for lexicon, grammar, foreign in grammars:
             if grammar.not_after.match(folded, end, end + _ADDRESS_WINDOW):
                 continue
             found_start, found_end = start, end
@@ -48,6 +51,8 @@ def addresses(doc: Document) -> Iterator[Span]:
                 if after is not None:
                     found_end = _street_name_end(doc, end, after.end(), lexicon) or end
             if (found_start, found_end) == (start, end):
+                continue
+            if foreign and not _street_named(doc, found_start, found_end, lexicon):
                 continue
             word = grammar.number_word.search(folded, max(0, found_start - 20), found_start)
             if word is not None:
@@ -142,6 +147,17 @@ def _street_name_end(doc: Document, start: int, end: int, lexicon: Lexicon) -> i
             break
         last = m
     return _folded_position(doc, last.end())
+
+
+def _street_named(doc: Document, start: int, end: int, lexicon: Lexicon) -> bool:
+    """Whether a capitalised word of the span is one of the lexicon's street words ("Veldstraat", "Rue")."""
+    original_start, original_end = doc.span(start, end)
+    suffixes = tuple(fold_term(s) for s in lexicon.data["address"]["street_suffixes"])
+    return any(
+        m.group()[0].isupper()
+        and (fold_word(m.group()) in lexicon.street_words or is_street_word(fold_word(m.group()), suffixes))
+        for m in _ADDRESS_WORD.finditer(doc.text, original_start, original_end)
+    )
 
 
 _HOUSE_NUMBER_WORDS = frozenset({"bis", "ter", "quater", "di", "de", "del", "du", "des", "la", "of", "the"})

@@ -56,3 +56,27 @@ def test_with_public_text_on_it_adds_the_public_form_and_never_the_text_as_writt
     # Whatever the detection finds is gone (what it misses, the obfuscated address and e-mail, is the rules'
     # work, measured separately): never the text as written.
     assert report.public_description != NAMING_TEXT and "Jan Peeters" not in shown["description"]
+
+
+def test_the_issues_fourth_report_is_held_for_its_personal_data_not_published(citizen):
+    for _ in range(3):
+        factories.report_held(device=citizen.device)
+    response = citizen.client.post(
+        "/api/v1/reports/", factories.report_payload(category="property.vandalism", description=NAMING_TEXT),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] != "published"
+    codes = {hit["code"] for hit in body["hits"]}
+    assert {"pii.person_name", "pii.address", "pii.email", "pii.phone"} <= codes, codes
+
+
+def test_once_approved_its_public_text_carries_none_of_the_obfuscated_personal_data(
+    anonymous, citizen, moderator, settings
+):
+    settings.OPEN311_PUBLIC_TEXT = True
+    report = _fourth_report_of_a_new_device_published(citizen, moderator)
+    shown = _shown(anonymous, report)["description"].lower()
+    for personal in ("peeters", "veldstraat 17", "example.org", "[at]", "zero four seven", "four five six"):
+        assert personal not in shown, (personal, shown)

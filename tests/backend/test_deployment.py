@@ -264,6 +264,27 @@ def test_database_rows_and_private_photos_live_on_named_volumes():
         assert mounts(service).get(photos) in named, name
 
 
+
+def test_photos_go_to_object_storage_only_when_the_operator_names_a_bucket():
+    for name in ("web", "worker"):
+        assert not _environment(_service(name)).get("PHOTO_STORAGE_URL"), name
+    url = "s3://lantern-photos?endpoint_url=http://minio:9000&region=us-east-1&addressing_style=path"
+    services = _compose({**OPERATOR_ENV, "PHOTO_STORAGE_URL": url, "PHOTO_STORAGE_SECRET_ACCESS_KEY": "k" * 20})[
+        "services"
+    ]
+    for name in ("web", "worker"):
+        environment = _environment(services[name])
+        assert environment["PHOTO_STORAGE_URL"] == url, name
+        assert environment["PHOTO_STORAGE_SECRET_ACCESS_KEY"] == "k" * 20, name
+
+
+def test_minio_is_optional_and_its_bucket_is_made_private():
+    services = _compose()["services"]
+    for name in ("minio", "minio-bucket"):
+        assert services[name]["profiles"] == ["object-storage"], name
+    assert "anonymous set none" in _command(services["minio-bucket"]["command"])
+    assert "photo-objects:/data" in services["minio"]["volumes"]
+
 # --- the Dockerfile -----------------------------------------------------------------------------
 
 def test_the_image_is_python_312_slim_bookworm_with_the_geodjango_libraries():

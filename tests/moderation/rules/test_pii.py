@@ -122,6 +122,27 @@ def test_it_finds_home_addresses_in_each_languages_convention(text: str, address
 
 
 @pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("My neighbour at Veldstraat 17 smashed the bus shelter again.", "Veldstraat 17"),
+        ("The guy from Rue de la Loi 16 keeps breaking into cars.", "Rue de la Loi 16"),
+        ("Il tipo che abita in Bahnhofstraße 5 ruba le bici.", "Bahnhofstraße 5"),
+    ],
+)
+def test_it_finds_a_street_written_in_another_language_than_the_report(text: str, address: str) -> None:
+    screening = screen(Draft(text=text))
+    assert _pieces(screening, text, "pii.address") == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Take bus 12, it goes via 3 stops to the station.", "I waited at platform 4 of the station for 20 minutes."],
+)
+def test_it_needs_a_street_written_as_a_name_when_it_is_in_another_language(text: str) -> None:
+    assert "pii.address" not in _codes(text)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "The lights on Mill Lane have been out since March, bus 38 stops there at 11.",
