@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.utils import timezone
+from PIL import Image
 
 from reports.models import Category, Device, District, Report, ServiceArea
 from reports.services import device_register
@@ -106,3 +108,14 @@ def report_held(*, device: Device | None, code: str = "pii.person_name", descrip
     report.refresh_from_db()
     moderation.case_open(report=report, screening=screening)
     return report
+
+
+def jpeg_with_gps(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A small JPEG as a phone takes it: the maker and a GPS position in its EXIF, which Lantern must strip."""
+    image = Image.new("RGB", (64, 48), colour)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (51.0, 3.0, 15.0), 3: "E", 4: (3.0, 43.0, 30.0)}
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()

@@ -14,13 +14,18 @@ NAMING_TEXT = (
 )
 
 
-def _fourth_report_of_a_new_device_published(citizen, moderator) -> Report:
+def _fourth_report_posted(citizen):
+    """The issue's report, sent as a new device's fourth (its first three held)."""
     for _ in range(3):
         factories.report_held(device=citizen.device)
-    response = citizen.client.post(
+    return citizen.client.post(
         "/api/v1/reports/", factories.report_payload(category="property.vandalism", description=NAMING_TEXT),
         format="json",
     )
+
+
+def _fourth_report_of_a_new_device_published(citizen, moderator) -> Report:
+    response = _fourth_report_posted(citizen)
     assert response.status_code == 201, response.content
     report = Report.objects.get(pk=response.json()["id"])
     if report.status != Report.Status.PUBLISHED:
@@ -59,12 +64,7 @@ def test_with_public_text_on_it_adds_the_public_form_and_never_the_text_as_writt
 
 
 def test_the_issues_fourth_report_is_held_for_its_personal_data_not_published(citizen):
-    for _ in range(3):
-        factories.report_held(device=citizen.device)
-    response = citizen.client.post(
-        "/api/v1/reports/", factories.report_payload(category="property.vandalism", description=NAMING_TEXT),
-        format="json",
-    )
+    response = _fourth_report_posted(citizen)
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] != "published"

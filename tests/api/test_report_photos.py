@@ -11,16 +11,6 @@ from reports.models import Report, ReportPhoto
 from tests import factories
 
 
-def _jpeg_with_gps() -> bytes:
-    image = Image.new("RGB", (64, 48), (200, 30, 30))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"
-    exif[0x8825] = {1: "N", 2: (51.0, 3.0, 15.0), 3: "E", 4: (3.0, 43.0, 30.0)}
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif)
-    return buffer.getvalue()
-
-
 def _post(citizen, payload, files, **extra):
     data = {"report": json.dumps(payload), "photos": files}
     return citizen.client.post("/api/v1/reports/", data, format="multipart", **extra)
@@ -28,7 +18,7 @@ def _post(citizen, payload, files, **extra):
 
 def test_it_stores_photos_privately_without_their_metadata(citizen, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = settings.MEDIA_ROOT = tmp_path
-    upload = SimpleUploadedFile("holiday.png", _jpeg_with_gps(), content_type="image/png")
+    upload = SimpleUploadedFile("holiday.png", factories.jpeg_with_gps(), content_type="image/png")
     response = _post(citizen, factories.report_payload(), [upload])
     assert response.status_code == 201, response.content
     assert response.json()["photo_count"] == 1
@@ -44,7 +34,7 @@ def test_it_stores_photos_privately_without_their_metadata(citizen, settings, tm
 
 def test_photos_have_no_public_url(citizen, anonymous, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = settings.MEDIA_ROOT = tmp_path
-    _post(citizen, factories.report_payload(), [SimpleUploadedFile("a.jpg", _jpeg_with_gps())])
+    _post(citizen, factories.report_payload(), [SimpleUploadedFile("a.jpg", factories.jpeg_with_gps())])
     photo = ReportPhoto.objects.get()
     for prefix in ("/media/", "/static/", "/"):
         assert anonymous.get(prefix + photo.file.name).status_code == 404
@@ -63,7 +53,7 @@ def test_a_file_that_is_not_an_image_is_refused_as_unsupported_media(citizen, se
 def test_too_many_photos_are_refused(citizen, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = settings.MEDIA_ROOT = tmp_path
     settings.PHOTO_MAX_COUNT = 1
-    files = [SimpleUploadedFile(f"{i}.jpg", _jpeg_with_gps()) for i in range(2)]
+    files = [SimpleUploadedFile(f"{i}.jpg", factories.jpeg_with_gps()) for i in range(2)]
     response = _post(citizen, factories.report_payload(), files)
     assert response.status_code == 400
     assert Report.objects.count() == 0
@@ -94,7 +84,8 @@ def test_a_report_part_that_is_not_json_is_malformed(citizen):
 
 def test_withdrawing_deletes_the_photos(citizen, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = settings.MEDIA_ROOT = tmp_path
-    report_id = _post(citizen, factories.report_payload(), [SimpleUploadedFile("a.jpg", _jpeg_with_gps())]).json()["id"]
+    photo = SimpleUploadedFile("a.jpg", factories.jpeg_with_gps())
+    report_id = _post(citizen, factories.report_payload(), [photo]).json()["id"]
     path = Path(ReportPhoto.objects.get().file.path)
     assert path.exists()
     citizen.client.delete(f"/api/v1/reports/{report_id}/")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,7 +13,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from moto.server import ThreadedMotoServer
-from PIL import Image
 
 from backend.environment import photo_storage_from_url
 from reports.models import Report, ReportPhoto
@@ -55,18 +53,8 @@ def bucket(s3_endpoint: str, settings):
     client.delete_bucket(Bucket=BUCKET)
 
 
-def _jpeg_with_gps() -> bytes:
-    image = Image.new("RGB", (64, 48), (30, 90, 200))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"
-    exif[0x8825] = {1: "N", 2: (51.0, 3.0, 15.0), 3: "E", 4: (3.0, 43.0, 30.0)}
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif)
-    return buffer.getvalue()
-
-
 def _post_with_photo(citizen) -> dict:
-    photo = SimpleUploadedFile("me.jpg", _jpeg_with_gps())
+    photo = SimpleUploadedFile("me.jpg", factories.jpeg_with_gps((30, 90, 200)))
     data = {"report": json.dumps(factories.report_payload()), "photos": [photo]}
     response = citizen.client.post("/api/v1/reports/", data, format="multipart")
     assert response.status_code == 201, response.content
